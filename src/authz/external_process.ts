@@ -1,0 +1,121 @@
+import { getLogger } from "@logtape/logtape";
+import type { ExternalProcessConfig } from "../config/components.ts";
+import { InternalError } from "../est/errors.ts";
+import type { CheckResult } from "../realm/realm.ts";
+import type { AuthzDecision, Authorizer, AuthzRequest } from "./authorizer.ts";
+
+const log = getLogger(["est", "authz"]);
+
+/** Output beyond this many bytes per stream is drained and dropped, so the child never blocks. */
+const OUTPUT_CAP = 1024 * 1024;
+
+/**
+ * Dogtag's ExternalProcessRequestAuthorizer: runs `executable` with no
+ * arguments and no shell, writes the request as compact JSON to its stdin,
+ * and reads the verdict from its exit status (0 allows; otherwise stdout is the
+ * refusal message). Output is read while the child runs, and the child is
+ * killed when the timeout expires.
+ */
+export class ExternalProcessAuthorizer implements Authorizer {
+  constructor(private readonly config: ExternalProcessConfig) {}
+
+  async authorize(request: AuthzRequest): Promise<AuthzDecision> {
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(this.config.executable, {
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch {
+      return { allowed: false, message: `Caught exception while executing command: ${this.config.executable}` };
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+        reject(new InternalError("Request validation timed out"));
+      }, this.config.timeout * 1000);
+    });
+    const run = async (): Promise<AuthzDecision> => {
+      const stdout = readCapped(child.stdout);
+      const stderr = readCapped(child.stderr);
+      await writeInput(child.stdin, authorizerInput(request));
+      const [status, out, err] = await Promise.all([child.status, stdout, stderr]);
+      log.debug("authorizer {executable} exited {code}", {
+        executable: this.config.executable,
+        code: status.code,
+        stdout: out,
+        stderr: err,
+        requestId: request.requestId,
+      });
+      if (status.success) return { allowed: true, result: out };
+      return { allowed: false, message: out === "" ? "Request refused by the authorizer" : out };
+    };
+    try {
+      return await Promise.race([run(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async health(): Promise<CheckResult> {
+    try {
+      const info = await Deno.stat(this.config.executable);
+      const executable = info.isFile && ((info.mode ?? 0o755) & 0o111) !== 0;
+      return executable ? { ok: true } : { ok: false, detail: "authorizer is not an executable file" };
+    } catch {
+      return { ok: false, detail: "authorizer executable not found" };
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The JSON Dogtag writes to the authoriser's stdin, field for field. */
+export function authorizerInput(request: AuthzRequest): string {
+  const { authzData } = request;
+  const b64 = (der: Uint8Array<ArrayBuffer>) => der.toBase64();
+  return JSON.stringify({
+    operation: request.operation,
+    authzData: {
+      remoteAddr: authzData.remoteAddr,
+      label: authzData.label,
+      principal: { name: authzData.principal.name, roles: authzData.principal.roles },
+      clientCertChain: authzData.clientCertChain?.map(b64),
+    },
+    csr: request.csr && b64(request.csr),
+    toBeRenewed: request.toBeRenewed && b64(request.toBeRenewed),
+    cmcRequest: request.cmcRequest && b64(request.cmcRequest),
+  });
+}
+
+async function writeInput(stdin: WritableStream<Uint8Array<ArrayBuffer>>, json: string): Promise<void> {
+  const writer = stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(json));
+    await writer.close();
+  } catch {
+    // The child exited without reading its input; its exit status still decides.
+  }
+}
+
+async function readCapped(stream: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<string> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    if (size < OUTPUT_CAP) chunks.push(chunk.subarray(0, OUTPUT_CAP - size));
+    size += chunk.byteLength;
+  }
+  const all = new Uint8Array(Math.min(size, OUTPUT_CAP));
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

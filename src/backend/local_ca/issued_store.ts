@@ -1,0 +1,137 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+
+/** One certificate the local CA issued, as recorded. */
+export interface IssuedRecord {
+  serial: string;
+  subject: string;
+  sans: string[];
+  notBefore: Date;
+  notAfter: Date;
+  requester: string;
+  operation: "simpleenroll" | "simplereenroll" | "server-tls";
+  label?: string;
+  issuedAt: Date;
+  /** The serial this certificate renews (simplereenroll). */
+  renews?: string;
+  der: Uint8Array<ArrayBuffer>;
+}
+
+/** A recorded certificate plus its revocation state. */
+export interface StoredRecord extends IssuedRecord {
+  revokedAt?: Date;
+  revocationReason?: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS certificates (
+  serial TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  sans TEXT NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  requester TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  label TEXT,
+  issued_at TEXT NOT NULL,
+  renews TEXT,
+  revoked_at TEXT,
+  revocation_reason TEXT,
+  der BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certificates_subject ON certificates(subject);
+PRAGMA user_version = 1;
+`;
+
+interface Row {
+  serial: string;
+  subject: string;
+  sans: string;
+  not_before: string;
+  not_after: string;
+  requester: string;
+  operation: IssuedRecord["operation"];
+  label: string | null;
+  issued_at: string;
+  renews: string | null;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  der: Uint8Array<ArrayBuffer>;
+}
+
+/** The local CA's record of every certificate it issued (node:sqlite, WAL, synchronous writes). */
+export class IssuedStore {
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #bySerial: StatementSync;
+  readonly #count: StatementSync;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+    this.#insert = this.#db.prepare(
+      `INSERT INTO certificates (serial, subject, sans, not_before, not_after, requester, operation,
+         label, issued_at, renews, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#bySerial = this.#db.prepare("SELECT * FROM certificates WHERE serial = ?");
+    this.#count = this.#db.prepare("SELECT COUNT(*) AS n FROM certificates");
+  }
+
+  /** Records an issuance; throws if the serial is already taken. */
+  record(r: IssuedRecord): void {
+    this.#insert.run(
+      r.serial,
+      r.subject,
+      JSON.stringify(r.sans),
+      r.notBefore.toISOString(),
+      r.notAfter.toISOString(),
+      r.requester,
+      r.operation,
+      r.label ?? null,
+      r.issuedAt.toISOString(),
+      r.renews ?? null,
+      r.der,
+    );
+  }
+
+  /** True when `serial` (lowercase hex) was already used. */
+  has(serial: string): boolean {
+    return this.#bySerial.get(serial) !== undefined;
+  }
+
+  get(serial: string): StoredRecord | undefined {
+    const row = this.#bySerial.get(serial) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  count(): number {
+    return Number((this.#count.get() as { n: number | bigint }).n);
+  }
+
+  /** A trivial query, to tell that the database still answers. */
+  ping(): void {
+    this.#count.get();
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+function fromRow(row: Row): StoredRecord {
+  return {
+    serial: row.serial,
+    subject: row.subject,
+    sans: JSON.parse(row.sans),
+    notBefore: new Date(row.not_before),
+    notAfter: new Date(row.not_after),
+    requester: row.requester,
+    operation: row.operation,
+    label: row.label ?? undefined,
+    issuedAt: new Date(row.issued_at),
+    renews: row.renews ?? undefined,
+    revokedAt: row.revoked_at ? new Date(row.revoked_at) : undefined,
+    revocationReason: row.revocation_reason ?? undefined,
+    der: new Uint8Array(row.der),
+  };
+}

@@ -1,0 +1,168 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import * as x509 from "@peculiar/x509";
+import type { LocalCaConfig } from "../../config/components.ts";
+import type { ParsedCsr } from "../../est/csr.ts";
+import { jssDnString } from "../../est/dn.ts";
+import { BadRequestError, UnavailableError } from "../../est/errors.ts";
+import type { CheckResult } from "../../realm/realm.ts";
+import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
+import { type CaMaterial, loadOrCreateCa } from "./ca_material.ts";
+import { IssuedStore, type IssuedRecord } from "./issued_store.ts";
+import { exportPrivateKeyPem, toPem } from "./key_algorithms.ts";
+import { issueLeafCertificate } from "./leaf_certificate.ts";
+import { randomSerialHex } from "./serial.ts";
+
+/** A certificate for this server's own TLS listener. */
+export interface ServerTlsMaterial {
+  certPem: string;
+  keyPem: string;
+  notAfter: Date;
+}
+
+/** The embedded CA: issues from a key it holds and records every issuance in node:sqlite. */
+export class LocalCaBackend implements Backend {
+  private constructor(
+    readonly ca: CaMaterial,
+    private readonly store: IssuedStore,
+    private readonly config: LocalCaConfig,
+  ) {}
+
+  /** Loads (or creates on first start) the CA and opens its store under `stateDir`. */
+  static async open(config: LocalCaConfig, stateDir: string): Promise<LocalCaBackend> {
+    const ca = await loadOrCreateCa(config, stateDir);
+    const dir = join(stateDir, "local-ca");
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return new LocalCaBackend(ca, new IssuedStore(join(dir, "issued.sqlite")), config);
+  }
+
+  caCerts(): Promise<Uint8Array<ArrayBuffer>[]> {
+    return Promise.resolve(this.ca.chainDer);
+  }
+
+  enroll(csr: ParsedCsr, ctx: EnrollContext): Promise<IssuedCertificate> {
+    return this.issue(csr, ctx, "simpleenroll");
+  }
+
+  reenroll(csr: ParsedCsr, current: Uint8Array<ArrayBuffer>, ctx: EnrollContext): Promise<IssuedCertificate> {
+    const renews = new x509.X509Certificate(current).serialNumber.toLowerCase();
+    return this.issue(csr, ctx, "simplereenroll", renews);
+  }
+
+  /** Issues a certificate from a key pair this server holds (its own TLS certificate). */
+  async issueServerTls(hostnames: string[], addresses: string[], validityDays: number): Promise<ServerTlsMaterial> {
+    const ecCa = this.ca.algorithm.generate.name === "ECDSA";
+    const params = ecCa
+      ? { name: "ECDSA", namedCurve: "P-256" }
+      : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
+    const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
+    const publicKey = await x509.PublicKey.create(keys.publicKey);
+    const san = new x509.SubjectAlternativeNameExtension([
+      ...hostnames.map((value) => ({ type: "dns" as const, value })),
+      ...addresses.map((value) => ({ type: "ip" as const, value })),
+    ]);
+    const serial = this.freshSerial();
+    const cert = await issueLeafCertificate(this.ca, {
+      serialHex: serial,
+      subject: new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]),
+      publicKey,
+      san,
+      validityDays,
+      extendedKeyUsage: ["1.3.6.1.5.5.7.3.1"],
+      now: new Date(),
+    });
+    this.store.record(this.recordOf(cert, serial, "server-tls", "(server)", undefined));
+    const chain = [new Uint8Array(cert.rawData), ...this.ca.chainDer.slice(0, -1)];
+    return {
+      certPem: chain.map((der) => toPem(der, "CERTIFICATE")).join(""),
+      keyPem: await exportPrivateKeyPem(keys.privateKey),
+      notAfter: cert.notAfter,
+    };
+  }
+
+  health(): Promise<CheckResult> {
+    try {
+      this.store.ping();
+    } catch (err) {
+      return Promise.resolve({ ok: false, detail: `issued-certificate store: ${(err as Error).message}` });
+    }
+    if (this.ca.cert.notAfter.getTime() <= Date.now()) {
+      return Promise.resolve({ ok: false, detail: "CA certificate has expired" });
+    }
+    return Promise.resolve({ ok: true });
+  }
+
+  close(): Promise<void> {
+    this.store.close();
+    return Promise.resolve();
+  }
+
+  /** The number of certificates recorded (for tests and operators). */
+  issuedCount(): number {
+    return this.store.count();
+  }
+
+  private async issue(
+    csr: ParsedCsr,
+    ctx: EnrollContext,
+    operation: "simpleenroll" | "simplereenroll",
+    renews?: string,
+  ): Promise<IssuedCertificate> {
+    if (csr.request.subjectName.toJSON().length === 0 && csr.san === undefined) {
+      throw new BadRequestError("CSR has neither a subject nor a subjectAltName");
+    }
+    if (this.ca.cert.notAfter.getTime() <= Date.now()) {
+      throw new UnavailableError("The CA certificate has expired");
+    }
+    const serial = this.freshSerial();
+    const cert = await issueLeafCertificate(this.ca, {
+      serialHex: serial,
+      subject: csr.request.subjectName,
+      publicKey: csr.request.publicKey,
+      san: csr.san,
+      validityDays: ctx.profile.validityDays ?? this.config.validityDays,
+      extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
+      now: new Date(),
+    });
+    try {
+      this.store.record(this.recordOf(cert, serial, operation, ctx.principal.name, ctx.label, renews));
+    } catch (err) {
+      // An issuance that cannot be recorded is not handed out.
+      throw new UnavailableError(`Cannot record the issued certificate: ${(err as Error).message}`);
+    }
+    return { der: new Uint8Array(cert.rawData), serialHex: serial };
+  }
+
+  private freshSerial(): string {
+    for (;;) {
+      const serial = randomSerialHex();
+      if (!this.store.has(serial)) return serial;
+    }
+  }
+
+  private recordOf(
+    cert: x509.X509Certificate,
+    serial: string,
+    operation: IssuedRecord["operation"],
+    requester: string,
+    label: string | undefined,
+    renews?: string,
+  ): IssuedRecord {
+    const san = cert.extensions.find((e) => e.type === "2.5.29.17") as
+      | x509.SubjectAlternativeNameExtension
+      | undefined;
+    return {
+      serial,
+      subject: jssDnString(cert.subjectName.toArrayBuffer()),
+      sans: san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      requester,
+      operation,
+      label,
+      issuedAt: new Date(),
+      renews,
+      der: new Uint8Array(cert.rawData),
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { extendedKeyUsages } from "./schema.ts";
+import { boolean, integer, stringList, text } from "./values.ts";
+
+/**
+ * The pluggable components (backend, realm, authorizer): the class names that
+ * select them (Dogtag's and our aliases) and the schema of each one's keys.
+ * Keys keep Dogtag's spelling so its `.conf` files load unchanged.
+ */
+
+export type ComponentRole = "backend" | "realm" | "authorizer";
+
+/** Key types the local CA can generate for itself and for the server's TLS certificate. */
+export const CA_KEY_TYPES = ["P-256", "P-384", "RSA-2048", "RSA-3072", "RSA-4096"] as const;
+export type CaKeyType = typeof CA_KEY_TYPES[number];
+
+const filePath = (dir: string) => text.transform((p) => resolve(dir, p));
+
+function localCaSchema(dir: string) {
+  return z.strictObject({
+    keyType: z.enum(CA_KEY_TYPES, { error: `must be one of ${CA_KEY_TYPES.join(", ")}` })
+      .default("P-256"),
+    subject: text.default("CN=EST Local CA"),
+    caValidityDays: integer(1, 36500).default(3650),
+    caCertFile: filePath(dir).optional(),
+    caKeyFile: filePath(dir).optional(),
+    caChainFile: filePath(dir).optional(),
+    validityDays: integer(1, 36500).default(90),
+    extendedKeyUsage: extendedKeyUsages.default(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]),
+    minRsaBits: integer(2048, 16384).default(2048),
+  }).refine((c) => (c.caCertFile === undefined) === (c.caKeyFile === undefined), {
+    message: "caCertFile and caKeyFile must be given together",
+    path: ["caCertFile"],
+  }).refine((c) => c.caChainFile === undefined || c.caCertFile !== undefined, {
+    message: "caChainFile needs caCertFile and caKeyFile",
+    path: ["caChainFile"],
+  }).transform((c) => ({ kind: "local-ca" as const, ...c }));
+}
+
+function inMemoryRealmSchema() {
+  return z.strictObject({
+    username: text,
+    password: text,
+    roles: stringList.default(["Administrators"]),
+    fullName: text.default("Administrator"),
+    demo: boolean.default(false),
+  }).transform((c) => ({ kind: "in-memory" as const, ...c }));
+}
+
+function externalProcessSchema(dir: string) {
+  return z.strictObject({
+    executable: filePath(dir),
+    timeout: integer(1, 3600).default(3),
+    enrollMatchTLSSubjSAN: boolean.default(true),
+  }).transform((c) => ({ kind: "external-process" as const, ...c }));
+}
+
+function identityOnlySchema() {
+  return z.strictObject({
+    enrollMatchTLSSubjSAN: boolean.default(true),
+  }).transform((c) => ({ kind: "none" as const, ...c }));
+}
+
+export type LocalCaConfig = z.output<ReturnType<typeof localCaSchema>>;
+export type InMemoryRealmConfig = z.output<ReturnType<typeof inMemoryRealmSchema>>;
+export type ExternalProcessConfig = z.output<ReturnType<typeof externalProcessSchema>>;
+export type IdentityOnlyConfig = z.output<ReturnType<typeof identityOnlySchema>>;
+
+export type BackendConfig = LocalCaConfig;
+export type RealmConfig = InMemoryRealmConfig;
+export type AuthorizerConfig = ExternalProcessConfig | IdentityOnlyConfig;
+
+interface ComponentClass {
+  role: ComponentRole;
+  names: readonly string[];
+  schema?: (dir: string) => z.ZodType<unknown, unknown>;
+}
+
+const CLASSES: readonly ComponentClass[] = [
+  { role: "backend", names: ["local-ca"], schema: localCaSchema },
+  { role: "backend", names: ["org.dogtagpki.est.DogtagRABackend", "dogtag-ra"] },
+  {
+    role: "realm",
+    names: ["com.netscape.cms.realm.PKIInMemoryRealm", "in-memory"],
+    schema: inMemoryRealmSchema,
+  },
+  { role: "realm", names: ["com.netscape.cms.realm.PKILDAPRealm", "ldap"] },
+  { role: "realm", names: ["com.netscape.cms.realm.PKIPostgreSQLRealm", "postgresql"] },
+  {
+    role: "authorizer",
+    names: ["org.dogtagpki.est.ExternalProcessRequestAuthorizer", "external-process"],
+    schema: externalProcessSchema,
+  },
+];
+
+/** The schema a component's keys must satisfy, or an error message naming what is wrong with `cls`. */
+export function componentSchema(
+  role: ComponentRole,
+  cls: string | undefined,
+  dir: string,
+): z.ZodType<unknown, unknown> | string {
+  if (cls === undefined) {
+    return role === "authorizer" ? identityOnlySchema() : `a "class" key is required`;
+  }
+  const known = CLASSES.find((c) => c.role === role && c.names.includes(cls));
+  if (known === undefined) {
+    const names = CLASSES.filter((c) => c.role === role).flatMap((c) => c.names);
+    return `unknown ${role} class "${cls}"; expected one of ${names.join(", ")}`;
+  }
+  return known.schema?.(dir) ?? `${role} class "${cls}" is not available in this version`;
+}
+
+/** The default backend when neither server.toml nor backend.conf names one. */
+export function defaultBackend(dir: string): BackendConfig {
+  return localCaSchema(dir).parse({});
+}
+
+/** The default authorizer: no external process, identity rules on. */
+export function defaultAuthorizer(): AuthorizerConfig {
+  return identityOnlySchema().parse({});
+}

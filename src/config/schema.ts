@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { resolveOid } from "../est/oids.ts";
+import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
+
+/** A label segment: what `/.well-known/est/<label>/...` may carry. */
+export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
+
+const logLevels = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+const serverSection = z.strictObject({
+  bind: bindAddress.default({ host: "127.0.0.1", port: 8443 }),
+  tls_cert: text.optional(),
+  tls_key: text.optional(),
+  client_ca: text.optional(),
+  state_dir: text.default("state"),
+  max_body_bytes: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
+  request_timeout: integer(1, 3600).default(30),
+  shutdown_grace: integer(0, 3600).default(10),
+}).refine((s) => (s.tls_cert === undefined) === (s.tls_key === undefined), {
+  message: "tls_cert and tls_key must be given together",
+  path: ["tls_cert"],
+});
+
+const metricsSection = z.strictObject({
+  bind: bindAddress.default({ host: "127.0.0.1", port: 9090 }),
+  enabled: boolean.default(true),
+});
+
+const logSection = z.strictObject({
+  level: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  format: z.enum(["json", "text"], { error: 'must be "json" or "text"' }).default("json"),
+});
+
+/** One entry of a CSR attributes response: a bare OID, or an attribute type with OID values. */
+export interface CsrAttrSpec {
+  oid: string;
+  values: string[];
+}
+
+/** Entries are "name-or-oid" or "type=value+value" (values are names or OIDs). */
+const csrAttrs = stringList.transform((entries, ctx): CsrAttrSpec[] => {
+  const specs: CsrAttrSpec[] = [];
+  for (const entry of entries) {
+    const [type, valueList] = entry.split("=", 2);
+    const values = valueList === undefined ? [] : valueList.split("+").map((v) => v.trim());
+    const resolved = [type.trim(), ...values].map(resolveOid);
+    if (resolved.some((oid) => oid === undefined) || values.includes("")) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${entry}" is not "name-or-oid" or "type=value+value" with known names or dotted OIDs`,
+      });
+      continue;
+    }
+    specs.push({ oid: resolved[0]!, values: resolved.slice(1) as string[] });
+  }
+  return specs;
+});
+
+/** A list of extended key usage names or OIDs, resolved to OIDs. */
+export const extendedKeyUsages = stringList.transform((names, ctx): string[] =>
+  names.map((name) => {
+    const oid = resolveOid(name);
+    if (oid === undefined) ctx.addIssue({ code: "custom", message: `unknown extended key usage "${name}"` });
+    return oid ?? "";
+  })
+);
+
+const estSection = z.strictObject({
+  compat: z.enum(["standard", "dogtag"], { error: 'must be "standard" or "dogtag"' })
+    .default("standard"),
+  auth_realm_name: text.default("EST"),
+  base64_line_length: integer(0, 1024).refine((n) => n % 4 === 0, {
+    message: "must be 0 (no wrapping) or a multiple of 4",
+  }).default(0),
+  base64_line_ending: z.enum(["lf", "crlf"], { error: 'must be "lf" or "crlf"' }).default("lf"),
+  csrattrs: csrAttrs.optional(),
+});
+
+const labelSection = z.strictObject({
+  validity_days: integer(1, 36500).optional(),
+  extended_key_usage: extendedKeyUsages.optional(),
+  csrattrs: csrAttrs.optional(),
+});
+
+/** The non-component sections of server.toml. */
+export const serverTomlSchema = z.strictObject({
+  server: serverSection.default(() => serverSection.parse({})),
+  metrics: metricsSection.default(() => metricsSection.parse({})),
+  log: logSection.default(() => logSection.parse({})),
+  est: estSection.default(() => estSection.parse({})),
+  labels: z.record(
+    z.string().regex(LABEL_PATTERN, "label names are 1-64 of A-Z a-z 0-9 . _ ~ - (first alphanumeric)"),
+    labelSection,
+  ).default({}),
+  backend: z.unknown().optional(),
+  realm: z.unknown().optional(),
+  authorizer: z.unknown().optional(),
+});
+
+export type ServerToml = z.output<typeof serverTomlSchema>;
+export type ServerSettings = ServerToml["server"];
+export type MetricsSettings = ServerToml["metrics"];
+export type LogSettings = ServerToml["log"];
+export type EstSettings = ServerToml["est"];
+export type LabelSettings = ServerToml["labels"][string];

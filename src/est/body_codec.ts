@@ -1,0 +1,61 @@
+import { BadRequestError } from "./errors.ts";
+
+/**
+ * The EST body codec (RFC 7030 §4, RFC 8951). Requests: base64 with any
+ * whitespace or none, either alphabet, loose padding, a PEM armour, or raw DER;
+ * Content-Transfer-Encoding is ignored. Responses: base64, unwrapped plus a
+ * final newline unless line wrapping is configured.
+ */
+
+/** How response bodies are laid out. */
+export interface Base64Layout {
+  /** Characters per line; 0 for a single line. */
+  lineLength: number;
+  lineEnding: "lf" | "crlf";
+}
+
+const PRINTABLE_TEXT = /^[\x20-\x7e\t\r\n\f\v\0]*$/;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
+const WHITESPACE_AND_NUL = /[\s\0]+/g;
+const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
+
+/** Decodes a request body to DER; `pemLabels` lists the armour labels accepted. */
+export function decodeRequestBody(body: Uint8Array<ArrayBuffer>, pemLabels: readonly string[]): Uint8Array<ArrayBuffer> {
+  if (body.byteLength === 0) throw new BadRequestError("Empty request body");
+  const text = new TextDecoder("latin1").decode(body);
+  if (!PRINTABLE_TEXT.test(text)) {
+    if (body[0] !== 0x30) throw new BadRequestError("Request body is neither base64 nor DER");
+    return body;
+  }
+  const pem = PEM_BLOCK.exec(text);
+  if (pem) {
+    if (!pemLabels.includes(pem[1])) {
+      throw new BadRequestError(`Unexpected PEM block "${pem[1]}"`);
+    }
+    return decodeBase64(pem[2]);
+  }
+  return decodeBase64(text);
+}
+
+/** Decodes liberal base64: whitespace and NULs ignored, "+/" or "-_", padding optional. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const compact = text.replace(WHITESPACE_AND_NUL, "");
+  if (!BASE64_BODY.test(compact)) throw new BadRequestError("Invalid base64 encoding");
+  const unpadded = compact.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/");
+  if (unpadded.length % 4 === 1 || unpadded.length === 0) {
+    throw new BadRequestError("Invalid base64 encoding: truncated");
+  }
+  return Uint8Array.fromBase64(unpadded, { lastChunkHandling: "loose" });
+}
+
+/** Encodes a response body as base64 laid out as configured, ending with a line ending. */
+export function encodeResponseBody(der: Uint8Array<ArrayBuffer>, layout: Base64Layout): string {
+  const b64 = der.toBase64();
+  const eol = layout.lineEnding === "crlf" ? "\r\n" : "\n";
+  if (layout.lineLength === 0) return b64 + eol;
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += layout.lineLength) {
+    lines.push(b64.slice(i, i + layout.lineLength));
+  }
+  return lines.join(eol) + eol;
+}

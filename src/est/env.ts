@@ -1,0 +1,14 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Principal } from "../realm/realm.ts";
+
+/** Hono environment of every route: the node request/response pair and per-request values. */
+export interface EstEnv {
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
+  Variables: {
+    requestId: string;
+    /** The EST operation, once routed ("cacerts", "simpleenroll", ...). */
+    operation?: string;
+    label?: string;
+    principal?: Principal;
+  };
+}

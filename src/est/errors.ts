@@ -1,0 +1,97 @@
+/**
+ * Typed errors that carry their HTTP status. Handlers, seams and codecs throw
+ * them; one writer (src/est/error_response.ts) turns them into responses.
+ */
+
+/** Dogtag's exception class for each status, used by `compat = "dogtag"` bodies. */
+const DOGTAG_CLASSES: Readonly<Record<number, string>> = {
+  400: "com.netscape.certsrv.base.BadRequestException",
+  401: "com.netscape.certsrv.base.UnauthorizedException",
+  403: "com.netscape.certsrv.base.ForbiddenException",
+  404: "com.netscape.certsrv.base.ResourceNotFoundException",
+  415: "com.netscape.certsrv.base.UnsupportedMediaType",
+};
+
+/** An error with the HTTP status, message and headers it should produce. */
+export class EstError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "EstError";
+  }
+
+  /** The Java class name Dogtag reports for this status. */
+  get dogtagClassName(): string {
+    return DOGTAG_CLASSES[this.status] ?? "com.netscape.certsrv.base.PKIException";
+  }
+}
+
+/** 400: the request is malformed (bad base64, DER, CSR or signature). */
+export class BadRequestError extends EstError {
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/** 401: no or bad credentials; carries the Basic challenge. */
+export class UnauthorizedError extends EstError {
+  constructor(message: string, realmName: string) {
+    super(401, message, { "WWW-Authenticate": `Basic realm="${realmName.replace(/["\\]/g, "")}"` });
+  }
+}
+
+/** 403: authenticated, but policy refuses the request. */
+export class ForbiddenError extends EstError {
+  constructor(message: string) {
+    super(403, message);
+  }
+}
+
+/** 404: no such resource (path, label, or backend object). */
+export class NotFoundError extends EstError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+/** 405: the path exists but not for this method; `allow` lists the methods that are. */
+export class MethodNotAllowedError extends EstError {
+  constructor(allow: readonly string[]) {
+    super(405, "Method not allowed", { "Allow": allow.join(", ") });
+  }
+}
+
+/** 413: the request body is larger than the configured limit. */
+export class PayloadTooLargeError extends EstError {
+  constructor(limit: number) {
+    super(413, `Request body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** 415: the Content-Type is missing or not what the operation takes. */
+export class UnsupportedMediaTypeError extends EstError {
+  constructor(message: string) {
+    super(415, message);
+  }
+}
+
+/** 500: a fault on this side; the message must not leak internals. */
+export class InternalError extends EstError {
+  constructor(message: string) {
+    super(500, message);
+  }
+}
+
+/** 503: a dependency (backend, realm, store) is unavailable; retry later. */
+export class UnavailableError extends EstError {
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(
+      503,
+      message,
+      retryAfterSeconds === undefined ? {} : { "Retry-After": String(retryAfterSeconds) },
+    );
+  }
+}

@@ -1,0 +1,30 @@
+import type { Authorizer } from "../authz/authorizer.ts";
+import type { Backend } from "../backend/backend.ts";
+import type { LabelSettings } from "../config/schema.ts";
+import type { Realm } from "../realm/realm.ts";
+import type { Base64Layout } from "./body_codec.ts";
+import type { KeyPolicy } from "./csr.ts";
+import type { ErrorStyle } from "./error_response.ts";
+import type { CsrAttrSpec } from "../config/schema.ts";
+
+/** Everything the EST routes need: the seams and the settings that shape requests and responses. */
+export interface EstServices {
+  backend: Backend;
+  realm?: Realm;
+  authorizer?: Authorizer;
+  settings: EstRouteSettings;
+}
+
+/** Route-level settings, derived from configuration. */
+export interface EstRouteSettings {
+  authRealmName: string;
+  errorStyle: ErrorStyle;
+  layout: Base64Layout;
+  maxBodyBytes: number;
+  keyPolicy: KeyPolicy;
+  /** Dogtag's enrollMatchTLSSubjSAN: check CSRs against the requester's identity. */
+  enrollMatchIdentity: boolean;
+  csrattrs?: CsrAttrSpec[];
+  labels: Record<string, LabelSettings>;
+  version: string;
+}

@@ -1,0 +1,25 @@
+import { getLogger } from "@logtape/logtape";
+import type { MiddlewareHandler } from "hono";
+import type { EstEnv } from "../est/env.ts";
+import { connectionInfo } from "../tls/connection.ts";
+
+const log = getLogger(["est", "access"]);
+
+/** One log line per request: who, what, outcome and duration; never credentials. */
+export const accessLogMiddleware: MiddlewareHandler<EstEnv> = async (c, next) => {
+  const started = performance.now();
+  await next();
+  const connection = connectionInfo(c);
+  log.info("{method} {path} {status}", {
+    requestId: c.get("requestId"),
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    operation: c.get("operation"),
+    label: c.get("label"),
+    principal: c.get("principal")?.name,
+    remoteAddr: connection.remoteAddr,
+    tlsProtocol: connection.tlsProtocol,
+  });
+};

@@ -1,0 +1,11 @@
+import type { RealmConfig } from "../config/components.ts";
+import { InMemoryRealm } from "./in_memory.ts";
+import type { Realm } from "./realm.ts";
+
+/** Builds the realm a configuration names. */
+export function createRealm(config: RealmConfig): Realm {
+  switch (config.kind) {
+    case "in-memory":
+      return new InMemoryRealm(config);
+  }
+}

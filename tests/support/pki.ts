@@ -1,0 +1,80 @@
+import { join } from "node:path";
+import { runOk } from "./tools.ts";
+
+/** Test PKI material made with the real openssl binary, in a temporary directory. */
+
+export interface KeyAndCsr {
+  keyPath: string;
+  csrDer: Uint8Array<ArrayBuffer>;
+  csrPem: string;
+}
+
+/** Key specs as openssl -newkey takes them. */
+export type KeySpec = "ec:P-256" | "ec:P-384" | "ec:secp256k1" | "rsa:1024" | "rsa:2048" | "ed25519";
+
+function newkeyArgs(spec: KeySpec): string[] {
+  if (spec.startsWith("ec:")) return ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${spec.slice(3)}`];
+  return ["-newkey", spec];
+}
+
+/** A fresh key and CSR for `subject` (openssl -subj syntax), with optional SAN and extra -addext values. */
+export async function makeCsr(
+  dir: string,
+  subject: string,
+  options: { san?: string; key?: KeySpec; digest?: string; keyPath?: string } = {},
+): Promise<KeyAndCsr> {
+  const keyPath = options.keyPath ?? join(dir, `${crypto.randomUUID()}.key.pem`);
+  const args = ["req", "-new", "-nodes", "-subj", subject, "-outform", "PEM"];
+  if (options.keyPath) args.push("-key", options.keyPath);
+  else args.push(...newkeyArgs(options.key ?? "ec:P-256"), "-keyout", keyPath);
+  if (options.san) args.push("-addext", `subjectAltName=${options.san}`);
+  if (options.digest) args.push(`-${options.digest}`);
+  const pem = (await runOk("openssl", args)).text;
+  const der = (await runOk("openssl", ["req", "-outform", "DER"], pem)).stdout;
+  return { keyPath, csrDer: der, csrPem: pem };
+}
+
+/** Writes `data` under `dir` and returns its path. */
+export async function writeTemp(dir: string, name: string, data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const path = join(dir, name);
+  if (typeof data === "string") await Deno.writeTextFile(path, data);
+  else await Deno.writeFile(path, data);
+  return path;
+}
+
+/** A CA made by openssl: self-signed root, or signed by `parent`. */
+export interface OpensslCa {
+  certPath: string;
+  keyPath: string;
+}
+
+/** Makes a CA certificate (v3, CA:true, keyCertSign) with openssl. */
+export async function makeOpensslCa(dir: string, name: string, parent?: OpensslCa): Promise<OpensslCa> {
+  const keyPath = join(dir, `${name}.key.pem`);
+  const certPath = join(dir, `${name}.cert.pem`);
+  const ext = join(dir, `${name}.ext`);
+  await Deno.writeTextFile(
+    ext,
+    "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n",
+  );
+  await runOk("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath]);
+  if (parent === undefined) {
+    await runOk("openssl", [
+      "req", "-x509", "-new", "-key", keyPath, "-subj", `/CN=${name}`, "-days", "30", "-out", certPath,
+      "-addext", "basicConstraints=critical,CA:true", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+  } else {
+    const csr = join(dir, `${name}.csr`);
+    await runOk("openssl", ["req", "-new", "-key", keyPath, "-subj", `/CN=${name}`, "-out", csr]);
+    await runOk("openssl", [
+      "x509", "-req", "-in", csr, "-CA", parent.certPath, "-CAkey", parent.keyPath, "-CAcreateserial",
+      "-days", "30", "-extfile", ext, "-out", certPath,
+    ]);
+  }
+  return { certPath, keyPath };
+}
+
+/** Base64 (single line) of DER, as EST clients send it. */
+export function b64(der: Uint8Array<ArrayBuffer>): string {
+  return der.toBase64();
+}
