@@ -10,7 +10,7 @@ import type { EstConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
 import type { EstServices } from "./est/services.ts";
 import { createRealm } from "./realm/registry.ts";
-import { type TlsListener, type TlsMaterial, startTlsListener } from "./tls/listener.ts";
+import { startTlsListener, type TlsListener, type TlsMaterial } from "./tls/listener.ts";
 import { readTlsFiles, SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import { VERSION } from "./version.ts";
 
@@ -75,7 +75,10 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
   };
 }
 
-function serverCertificateIssuer(config: EstConfig, backend: Backend): SelfIssuedServerCertificate | undefined {
+function serverCertificateIssuer(
+  config: EstConfig,
+  backend: Backend,
+): SelfIssuedServerCertificate | undefined {
   if (config.server.tls_cert !== undefined) return undefined;
   if (!(backend instanceof LocalCaBackend)) {
     throw new ConfigError([{
@@ -84,7 +87,11 @@ function serverCertificateIssuer(config: EstConfig, backend: Backend): SelfIssue
       message: "tls_cert and tls_key are required unless the backend is the local CA",
     }]);
   }
-  return new SelfIssuedServerCertificate(backend, config.server.state_dir, serverIdentities(config.server.bind.host));
+  return new SelfIssuedServerCertificate(
+    backend,
+    config.server.state_dir,
+    serverIdentities(config.server.bind.host),
+  );
 }
 
 async function clientTrustPem(config: EstConfig, backend: Backend): Promise<string> {

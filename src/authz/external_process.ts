@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { ExternalProcessConfig } from "../config/components.ts";
 import { InternalError } from "../est/errors.ts";
 import type { CheckResult } from "../realm/realm.ts";
-import type { AuthzDecision, Authorizer, AuthzRequest } from "./authorizer.ts";
+import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.ts";
 
 const log = getLogger(["est", "authz"]);
 
@@ -28,7 +28,10 @@ export class ExternalProcessAuthorizer implements Authorizer {
         stderr: "piped",
       }).spawn();
     } catch {
-      return { allowed: false, message: `Caught exception while executing command: ${this.config.executable}` };
+      return {
+        allowed: false,
+        message: `Caught exception while executing command: ${this.config.executable}`,
+      };
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import type * as x509 from "@peculiar/x509";
 import type { ParsedCsr } from "../est/csr.ts";
 import { identityNameOf, jssDnString } from "../est/dn.ts";
 import { ForbiddenError } from "../est/errors.ts";
@@ -13,7 +13,10 @@ import type { Principal } from "../realm/realm.ts";
 
 const SAN_OID = "2.5.29.17";
 
-function equalBytes(a: ArrayBuffer | Uint8Array<ArrayBuffer>, b: ArrayBuffer | Uint8Array<ArrayBuffer>): boolean {
+function equalBytes(
+  a: ArrayBuffer | Uint8Array<ArrayBuffer>,
+  b: ArrayBuffer | Uint8Array<ArrayBuffer>,
+): boolean {
   const x = new Uint8Array(a);
   const y = new Uint8Array(b);
   return x.byteLength === y.byteLength && x.every((v, i) => v === y[i]);
@@ -41,7 +44,9 @@ export function checkCsrMatchesUser(csr: ParsedCsr, principal: Principal): void 
   const subjectName = identityNameOf(csr.subjectDer) ?? "";
   if (!names.includes(subjectName.toLowerCase())) {
     throw new ForbiddenError(
-      `CSR subject does not match user identity. subject '${subjectName}' from dn '${jssDnString(csr.subjectDer)}'`,
+      `CSR subject does not match user identity. subject '${subjectName}' from dn '${
+        jssDnString(csr.subjectDer)
+      }'`,
     );
   }
   if (csr.san && !sanValues(csr.san).every((v) => names.includes(v.toLowerCase()))) {

@@ -11,7 +11,7 @@ import {
   type RealmConfig,
 } from "./components.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
-import { parseProperties, PropertiesSyntaxError } from "./properties.ts";
+import { parseProperties, type PropertiesSyntaxError } from "./properties.ts";
 import {
   type EstSettings,
   type LabelSettings,

@@ -101,8 +101,8 @@ function unescape(s: string, line: number): string {
       out += ch;
       continue;
     }
+    // A lone trailing backslash was taken as a continuation, so one always follows here.
     const next = s[++i];
-    if (next === undefined) break;
     if (next === "u") {
       const hex = s.slice(i + 1, i + 5);
       if (!/^[0-9a-fA-F]{4}$/.test(hex)) {

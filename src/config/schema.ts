@@ -88,10 +88,12 @@ export const serverTomlSchema = z.strictObject({
   metrics: metricsSection.default(() => metricsSection.parse({})),
   log: logSection.default(() => logSection.parse({})),
   est: estSection.default(() => estSection.parse({})),
-  labels: z.record(
-    z.string().regex(LABEL_PATTERN, "label names are 1-64 of A-Z a-z 0-9 . _ ~ - (first alphanumeric)"),
-    labelSection,
-  ).default({}),
+  labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? "label names are 1-64 of A-Z a-z 0-9 . _ ~ - (first alphanumeric)"
+        : "must be a table of labels",
+  }).default({}),
   backend: z.unknown().optional(),
   realm: z.unknown().optional(),
   authorizer: z.unknown().optional(),

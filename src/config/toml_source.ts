@@ -1,4 +1,4 @@
-import { parse, TomlError } from "smol-toml";
+import { parse, type TomlError } from "smol-toml";
 import { ConfigError } from "./errors.ts";
 
 /** A parsed TOML document plus a way to find the line that defines a key. */

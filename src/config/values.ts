@@ -33,8 +33,9 @@ export const stringList: z.ZodType<string[], unknown> = z.preprocess(
 );
 
 /** A non-empty string (after trimming). */
-export const text: z.ZodType<string, unknown> = z.string({ error: "must be a string" }).trim()
-  .min(1, "must not be empty");
+export const text: z.ZodType<string, unknown> = z.string({
+  error: (issue) => issue.input === undefined ? "is required" : "must be a string",
+}).trim().min(1, "must not be empty");
 
 /** A listening address "host:port" or "[ipv6]:port". */
 export const bindAddress: z.ZodType<{ host: string; port: number }, unknown> = z.string({

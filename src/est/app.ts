@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { Hono, type Handler } from "hono";
+import { type Handler, Hono } from "hono";
 import { accessLogMiddleware } from "../ops/access_log.ts";
 import { requestIdMiddleware } from "../ops/request_id.ts";
 import { mountServiceRoutes } from "../ops/service_routes.ts";

@@ -20,7 +20,10 @@ const WHITESPACE_AND_NUL = /[\s\0]+/g;
 const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
 /** Decodes a request body to DER; `pemLabels` lists the armour labels accepted. */
-export function decodeRequestBody(body: Uint8Array<ArrayBuffer>, pemLabels: readonly string[]): Uint8Array<ArrayBuffer> {
+export function decodeRequestBody(
+  body: Uint8Array<ArrayBuffer>,
+  pemLabels: readonly string[],
+): Uint8Array<ArrayBuffer> {
   if (body.byteLength === 0) throw new BadRequestError("Empty request body");
   const text = new TextDecoder("latin1").decode(body);
   if (!PRINTABLE_TEXT.test(text)) {

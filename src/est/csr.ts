@@ -111,12 +111,14 @@ function checkKey(request: x509.Pkcs10CertificateRequest, policy: KeyPolicy): st
 }
 
 function sanOf(request: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
-  const ext = request.extensions.find((e) => e.type === SAN_OID);
-  if (ext === undefined) return undefined;
-  if (!(ext instanceof x509.SubjectAlternativeNameExtension)) {
-    throw new BadRequestError("Failed to decode SAN extension in CSR.");
+  try {
+    const ext = request.extensions.find((e) => e.type === SAN_OID);
+    if (ext === undefined) return undefined;
+    if (ext instanceof x509.SubjectAlternativeNameExtension) return ext;
+  } catch {
+    // fall through: an extensionRequest that does not decode
   }
-  return ext;
+  throw new BadRequestError("Failed to decode SAN extension in CSR.");
 }
 
 function challengePasswordOf(request: x509.Pkcs10CertificateRequest): string | undefined {

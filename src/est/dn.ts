@@ -34,7 +34,10 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
 /** Reads a DER Name into its RDNs (in DER order: least specific first). */
 export function readName(der: Uint8Array<ArrayBuffer> | ArrayBuffer): NameAttribute[][] {
   const name = AsnConvert.parse(der, AsnName);
-  return name.map((rdn) => rdn.map((ava) => ({ oid: ava.type, value: ava.value.toString() })));
+  return Array.from(
+    name,
+    (rdn) => Array.from(rdn, (ava) => ({ oid: ava.type, value: ava.value.toString() })),
+  );
 }
 
 function escapeValue(value: string): string {

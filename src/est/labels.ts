@@ -2,7 +2,15 @@ import { LABEL_PATTERN, type LabelSettings } from "../config/schema.ts";
 import { NotFoundError } from "./errors.ts";
 
 /** The operation names, which a label may not take. */
-const RESERVED = new Set(["cacerts", "csrattrs", "simpleenroll", "simplereenroll", "serverkeygen", "fullcmc", "info"]);
+const RESERVED = new Set([
+  "cacerts",
+  "csrattrs",
+  "simpleenroll",
+  "simplereenroll",
+  "serverkeygen",
+  "fullcmc",
+  "info",
+]);
 
 /** The settings of a request's label: none for the unlabelled paths, 404 for an unknown or malformed label. */
 export function resolveLabel(

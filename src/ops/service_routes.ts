@@ -14,7 +14,8 @@ export interface ReadinessTargets {
 }
 
 /** Dogtag's application info document, exactly as Jackson pretty-prints it. */
-export const APP_INFO_BODY = '{\n  "id" : "est",\n  "name" : "Enrollment over Secure Transport",\n  "path" : "/.well-known/est"\n}\n';
+export const APP_INFO_BODY =
+  '{\n  "id" : "est",\n  "name" : "Enrollment over Secure Transport",\n  "path" : "/.well-known/est"\n}\n';
 
 async function check(probe: () => Promise<CheckResult>): Promise<CheckResult> {
   try {

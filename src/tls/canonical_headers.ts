@@ -11,7 +11,8 @@ const SPECIAL: Readonly<Record<string, string>> = {
 /** "content-type" -> "Content-Type"; "www-authenticate" -> "WWW-Authenticate". */
 export function canonicalHeaderName(name: string): string {
   const lower = name.toLowerCase();
-  return SPECIAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => dash + ch.toUpperCase());
+  return SPECIAL[lower] ??
+    lower.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => dash + ch.toUpperCase());
 }
 
 /**

@@ -83,8 +83,8 @@ export class SelfIssuedServerCertificate {
     return await this.issue();
   }
 
-  /** Checks hourly and hands a renewed certificate to `apply`. */
-  startRenewal(apply: (tls: TlsMaterial) => void): void {
+  /** Checks every `intervalMs` (hourly) and hands a renewed certificate to `apply`. */
+  startRenewal(apply: (tls: TlsMaterial) => void, intervalMs = CHECK_INTERVAL_MS): void {
     this.#timer = setInterval(async () => {
       try {
         const certPem = readFileSync(this.#certPath, "utf8");
@@ -92,7 +92,7 @@ export class SelfIssuedServerCertificate {
       } catch (err) {
         log.error("server certificate renewal failed: {error}", { error: err });
       }
-    }, CHECK_INTERVAL_MS);
+    }, intervalMs);
     Deno.unrefTimer(this.#timer);
   }
 
@@ -101,7 +101,11 @@ export class SelfIssuedServerCertificate {
   }
 
   private async issue(): Promise<TlsMaterial> {
-    const issued = await this.ca.issueServerTls(this.identities.hostnames, this.identities.addresses, VALIDITY_DAYS);
+    const issued = await this.ca.issueServerTls(
+      this.identities.hostnames,
+      this.identities.addresses,
+      VALIDITY_DAYS,
+    );
     writeFileAtomic(this.#keyPath, issued.keyPem, 0o600);
     writeFileAtomic(this.#certPath, issued.certPem, 0o644);
     log.info("issued server TLS certificate for {names}, valid until {notAfter}", {

@@ -48,7 +48,9 @@ export async function curl(url: string, options: CurlOptions = {}): Promise<Curl
     }
     args.push(...(options.extra ?? []), url);
     const result = await run("curl", args);
-    if (result.code !== 0) throw new Error(`curl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+    if (result.code !== 0) {
+      throw new Error(`curl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+    }
     const rawHeaders = await Deno.readTextFile(headerFile);
     const body = await Deno.readFile(bodyFile).catch(() => new Uint8Array(0));
     return {

@@ -10,7 +10,14 @@ export interface KeyAndCsr {
 }
 
 /** Key specs as openssl -newkey takes them. */
-export type KeySpec = "ec:P-256" | "ec:P-384" | "ec:secp256k1" | "rsa:1024" | "rsa:2048" | "ed25519";
+export type KeySpec =
+  | "ec:P-256"
+  | "ec:P-384"
+  | "ec:secp256k1"
+  | "ec:brainpoolP256r1"
+  | "rsa:1024"
+  | "rsa:2048"
+  | "ed25519";
 
 function newkeyArgs(spec: KeySpec): string[] {
   if (spec.startsWith("ec:")) return ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${spec.slice(3)}`];
@@ -35,7 +42,11 @@ export async function makeCsr(
 }
 
 /** Writes `data` under `dir` and returns its path. */
-export async function writeTemp(dir: string, name: string, data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+export async function writeTemp(
+  dir: string,
+  name: string,
+  data: string | Uint8Array<ArrayBuffer>,
+): Promise<string> {
   const path = join(dir, name);
   if (typeof data === "string") await Deno.writeTextFile(path, data);
   else await Deno.writeFile(path, data);
@@ -57,18 +68,52 @@ export async function makeOpensslCa(dir: string, name: string, parent?: OpensslC
     ext,
     "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n",
   );
-  await runOk("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath]);
+  await runOk("openssl", [
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-out",
+    keyPath,
+  ]);
   if (parent === undefined) {
     await runOk("openssl", [
-      "req", "-x509", "-new", "-key", keyPath, "-subj", `/CN=${name}`, "-days", "30", "-out", certPath,
-      "-addext", "basicConstraints=critical,CA:true", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      keyPath,
+      "-subj",
+      `/CN=${name}`,
+      "-days",
+      "30",
+      "-out",
+      certPath,
+      "-addext",
+      "basicConstraints=critical,CA:true",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
   } else {
     const csr = join(dir, `${name}.csr`);
     await runOk("openssl", ["req", "-new", "-key", keyPath, "-subj", `/CN=${name}`, "-out", csr]);
     await runOk("openssl", [
-      "x509", "-req", "-in", csr, "-CA", parent.certPath, "-CAkey", parent.keyPath, "-CAcreateserial",
-      "-days", "30", "-extfile", ext, "-out", certPath,
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      parent.certPath,
+      "-CAkey",
+      parent.keyPath,
+      "-CAcreateserial",
+      "-days",
+      "30",
+      "-extfile",
+      ext,
+      "-out",
+      certPath,
     ]);
   }
   return { certPath, keyPath };

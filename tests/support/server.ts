@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { join } from "node:path";
 import { stringify } from "smol-toml";
+import type { LocalCaBackend } from "../../src/backend/local_ca/local_ca_backend.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { runOk } from "./tools.ts";
@@ -26,6 +27,8 @@ export interface TestServer {
   base: string;
   /** PEM file of the chain /cacerts returns, for --cacert. */
   caPath: string;
+  /** Certificates the local CA recorded so far. */
+  issuedCount(): number;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,9 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
   const chain = await server.backend.caCerts(undefined);
   await Deno.writeTextFile(
     caPath,
-    chain.map((der) => `-----BEGIN CERTIFICATE-----\n${der.toBase64()}\n-----END CERTIFICATE-----\n`).join(""),
+    chain.map((der) => `-----BEGIN CERTIFICATE-----\n${der.toBase64()}\n-----END CERTIFICATE-----\n`).join(
+      "",
+    ),
   );
   const base = `https://127.0.0.1:${server.port}/.well-known/est`;
   return {
@@ -66,6 +71,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
     port: server.port,
     base,
     caPath,
+    issuedCount: () => (server.backend as LocalCaBackend).issuedCount(),
     async close() {
       await server.close();
       await Deno.remove(dir, { recursive: true });

@@ -12,7 +12,11 @@ export interface RunResult {
 }
 
 /** Runs `cmd args...`, feeding `stdin` if given; never throws on a non-zero exit. */
-export async function run(cmd: string, args: string[], stdin?: Uint8Array<ArrayBuffer> | string): Promise<RunResult> {
+export async function run(
+  cmd: string,
+  args: string[],
+  stdin?: Uint8Array<ArrayBuffer> | string,
+): Promise<RunResult> {
   const child = new Deno.Command(cmd, {
     args,
     stdin: stdin === undefined ? "null" : "piped",
@@ -34,7 +38,11 @@ export async function run(cmd: string, args: string[], stdin?: Uint8Array<ArrayB
 }
 
 /** Runs a command that must succeed; throws with its stderr otherwise. */
-export async function runOk(cmd: string, args: string[], stdin?: Uint8Array<ArrayBuffer> | string): Promise<RunResult> {
+export async function runOk(
+  cmd: string,
+  args: string[],
+  stdin?: Uint8Array<ArrayBuffer> | string,
+): Promise<RunResult> {
   const result = await run(cmd, args, stdin);
   if (result.code !== 0) {
     throw new Error(`${cmd} ${args.join(" ")} exited ${result.code}: ${result.stderr}`);

@@ -45,7 +45,10 @@ async function loadCaFiles(certFile: string, keyFile: string, chainFile?: string
     throw new ConfigError([{ file: keyFile, message: `cannot use CA key: ${(err as Error).message}` }]);
   });
   if (!samePublicKey(loaded.spki, cert)) {
-    throw new ConfigError([{ file: keyFile, message: `the key does not belong to the certificate in ${certFile}` }]);
+    throw new ConfigError([{
+      file: keyFile,
+      message: `the key does not belong to the certificate in ${certFile}`,
+    }]);
   }
   checkIsCa(cert, certFile);
   return {
@@ -67,9 +70,16 @@ function readCertificates(pem: string, file: string): x509.X509Certificate[] {
 }
 
 function checkIsCa(cert: x509.X509Certificate, file: string): void {
-  const bc = cert.extensions.find((e) => e.type === "2.5.29.19") as x509.BasicConstraintsExtension | undefined;
+  const bc = cert.extensions.find((e) => e.type === "2.5.29.19") as
+    | x509.BasicConstraintsExtension
+    | undefined;
   const ku = cert.extensions.find((e) => e.type === "2.5.29.15") as x509.KeyUsagesExtension | undefined;
-  if (!bc?.ca) throw new ConfigError([{ file, message: "the certificate is not a CA (basicConstraints cA is not set)" }]);
+  if (!bc?.ca) {
+    throw new ConfigError([{
+      file,
+      message: "the certificate is not a CA (basicConstraints cA is not set)",
+    }]);
+  }
   if (ku && (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new ConfigError([{ file, message: "the certificate's keyUsage lacks keyCertSign" }]);
   }

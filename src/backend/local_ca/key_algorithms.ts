@@ -59,7 +59,9 @@ export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
     }
   }
   throw new Error(
-    `unsupported CA key (${key.asymmetricKeyType} ${details.namedCurve ?? ""}); use RSA or EC P-256/P-384/P-521`,
+    `unsupported CA key (${key.asymmetricKeyType} ${
+      details.namedCurve ?? ""
+    }); use RSA or EC P-256/P-384/P-521`,
   );
 }
 

@@ -8,7 +8,7 @@ import { BadRequestError, UnavailableError } from "../../est/errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
 import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
 import { type CaMaterial, loadOrCreateCa } from "./ca_material.ts";
-import { IssuedStore, type IssuedRecord } from "./issued_store.ts";
+import { type IssuedRecord, IssuedStore } from "./issued_store.ts";
 import { exportPrivateKeyPem, toPem } from "./key_algorithms.ts";
 import { issueLeafCertificate } from "./leaf_certificate.ts";
 import { randomSerialHex } from "./serial.ts";
@@ -50,11 +50,18 @@ export class LocalCaBackend implements Backend {
   }
 
   /** Issues a certificate from a key pair this server holds (its own TLS certificate). */
-  async issueServerTls(hostnames: string[], addresses: string[], validityDays: number): Promise<ServerTlsMaterial> {
+  async issueServerTls(
+    hostnames: string[],
+    addresses: string[],
+    validityDays: number,
+  ): Promise<ServerTlsMaterial> {
     const ecCa = this.ca.algorithm.generate.name === "ECDSA";
-    const params = ecCa
-      ? { name: "ECDSA", namedCurve: "P-256" }
-      : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
+    const params = ecCa ? { name: "ECDSA", namedCurve: "P-256" } : {
+      name: "RSASSA-PKCS1-v1_5",
+      hash: "SHA-256",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+    };
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
     const publicKey = await x509.PublicKey.create(keys.publicKey);
     const san = new x509.SubjectAlternativeNameExtension([
@@ -114,7 +121,7 @@ export class LocalCaBackend implements Backend {
     if (this.ca.cert.notAfter.getTime() <= Date.now()) {
       throw new UnavailableError("The CA certificate has expired");
     }
-    const serial = this.freshSerial();
+    const serial = this.storeCall(() => this.freshSerial());
     const cert = await issueLeafCertificate(this.ca, {
       serialHex: serial,
       subject: csr.request.subjectName,
@@ -124,13 +131,19 @@ export class LocalCaBackend implements Backend {
       extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
       now: new Date(),
     });
-    try {
-      this.store.record(this.recordOf(cert, serial, operation, ctx.principal.name, ctx.label, renews));
-    } catch (err) {
-      // An issuance that cannot be recorded is not handed out.
-      throw new UnavailableError(`Cannot record the issued certificate: ${(err as Error).message}`);
-    }
+    // An issuance that cannot be recorded is not handed out.
+    this.storeCall(() =>
+      this.store.record(this.recordOf(cert, serial, operation, ctx.principal.name, ctx.label, renews))
+    );
     return { der: new Uint8Array(cert.rawData), serialHex: serial };
+  }
+
+  private storeCall<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
+    }
   }
 
   private freshSerial(): string {

@@ -32,7 +32,11 @@ export function simpleEnrollHandler(services: EstServices) {
       clientCertChain: connection.peerChain.length > 0 ? connection.peerChain : undefined,
     };
     const requestId = c.get("requestId");
-    await authorizeEnrollment({ csr, authzData, requestId }, settings.enrollMatchIdentity, services.authorizer);
+    await authorizeEnrollment(
+      { csr, authzData, requestId },
+      settings.enrollMatchIdentity,
+      services.authorizer,
+    );
     const issued = await services.backend.enroll(csr, {
       ...authzData,
       requestId,

@@ -1,0 +1,78 @@
+import "reflect-metadata";
+import { decodeRequestBody, encodeResponseBody } from "../src/est/body_codec.ts";
+import { parseCsr } from "../src/est/csr.ts";
+import { encodeCertsOnly } from "../src/est/pkcs7.ts";
+import { parseBasicAuthorization } from "../src/realm/basic_credentials.ts";
+import { InMemoryRealm } from "../src/realm/in_memory.ts";
+import { LocalCaBackend } from "../src/backend/local_ca/local_ca_backend.ts";
+
+/** Micro-benchmarks of the enrollment hot path: `deno bench -A bench/`. */
+
+const tmp = await Deno.makeTempDir({ prefix: "est-bench-" });
+const keyPath = `${tmp}/k.pem`;
+const csrPem = new TextDecoder().decode(
+  (await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      keyPath,
+      "-subj",
+      "/CN=bench",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output()).stdout,
+);
+const csrBody = new TextEncoder().encode(csrPem);
+const csrDer = decodeRequestBody(csrBody, ["CERTIFICATE REQUEST"]);
+const policy = { minRsaBits: 2048 };
+const ca = await LocalCaBackend.open({
+  kind: "local-ca",
+  keyType: "P-256",
+  subject: "CN=Bench CA",
+  caValidityDays: 30,
+  validityDays: 30,
+  extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
+  minRsaBits: 2048,
+}, tmp);
+const csr = await parseCsr(csrDer, policy);
+const ctx = {
+  principal: { name: "bench", roles: [], method: "password" as const },
+  requestId: "bench",
+  remoteAddr: "127.0.0.1",
+  profile: {},
+};
+const issued = await ca.enroll(csr, ctx);
+const realm = new InMemoryRealm({
+  kind: "in-memory",
+  username: "bench",
+  password: "bench-password",
+  roles: ["estclient"],
+  fullName: "Bench",
+  demo: false,
+});
+const header = `Basic ${btoa("bench:bench-password")}`;
+const layout = { lineLength: 0, lineEnding: "lf" as const };
+
+Deno.bench("base64 body decode (PEM CSR)", () => {
+  decodeRequestBody(csrBody, ["CERTIFICATE REQUEST"]);
+});
+Deno.bench("CSR parse + signature verify (P-256)", async () => {
+  await parseCsr(csrDer, policy);
+});
+Deno.bench("certificate build + sign + record (P-256 CA)", async () => {
+  await ca.enroll(csr, ctx);
+});
+Deno.bench("PKCS#7 certs-only encode + base64", () => {
+  encodeResponseBody(encodeCertsOnly([issued.der]), layout);
+});
+Deno.bench("Basic auth parse + check", async () => {
+  const creds = parseBasicAuthorization(header)!;
+  await realm.authenticate(creds.username, creds.password);
+});

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { AuthzRequest } from "../../src/authz/authorizer.ts";
+import { authorizerInput, ExternalProcessAuthorizer } from "../../src/authz/external_process.ts";
+import { InternalError } from "../../src/est/errors.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "est-authz-" });
+
+async function script(name: string, body: string): Promise<string> {
+  const path = join(tmp, name);
+  await Deno.writeTextFile(path, `#!/bin/sh\n${body}\n`);
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+function authorizer(executable: string, timeout = 3): ExternalProcessAuthorizer {
+  return new ExternalProcessAuthorizer({
+    kind: "external-process",
+    executable,
+    timeout,
+    enrollMatchTLSSubjSAN: true,
+  });
+}
+
+const request: AuthzRequest = {
+  operation: "simpleenroll",
+  authzData: {
+    principal: { name: "est-test-user", roles: ["EST Users"], method: "password" },
+    remoteAddr: "10.0.0.5",
+    label: "0b9a7f6e-1111-2222-3333-444455556666",
+  },
+  csr: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]),
+  requestId: "req-1",
+};
+
+Deno.test("authorizer input: Dogtag's JSON, compact, absent fields omitted", () => {
+  assert.equal(
+    authorizerInput(request),
+    '{"operation":"simpleenroll","authzData":{"remoteAddr":"10.0.0.5","label":"0b9a7f6e-1111-2222-3333-444455556666","principal":{"name":"est-test-user","roles":["EST Users"]}},"csr":"MAMCAQE="}',
+  );
+  const renewal = authorizerInput({
+    ...request,
+    operation: "simplereenroll",
+    authzData: {
+      ...request.authzData,
+      label: undefined,
+      clientCertChain: [new Uint8Array([1]), new Uint8Array([2])],
+    },
+    toBeRenewed: new Uint8Array([3]),
+  });
+  assert.equal(
+    renewal,
+    '{"operation":"simplereenroll","authzData":{"remoteAddr":"10.0.0.5","principal":{"name":"est-test-user","roles":["EST Users"]},"clientCertChain":["AQ==","Ag=="]},"csr":"MAMCAQE=","toBeRenewed":"Aw=="}',
+  );
+  assert.match(
+    authorizerInput({ ...request, operation: "fullcmc", csr: undefined, cmcRequest: new Uint8Array([9]) }),
+    /"cmcRequest":"CQ=="}$/,
+  );
+});
+
+Deno.test("authorizer: exit 0 allows; the child reads exactly the JSON on stdin", async () => {
+  const seen = join(tmp, "seen.json");
+  const decision = await authorizer(await script("allow.sh", `cat > ${seen}; echo ok`)).authorize(request);
+  assert.deepEqual(decision, { allowed: true, result: "ok\n" });
+  assert.equal(await Deno.readTextFile(seen), authorizerInput(request));
+});
+
+Deno.test("authorizer: Dogtag's estauthz allows the role and refuses others with its message", async () => {
+  const estauthz = new URL("../support/estauthz.py", import.meta.url).pathname;
+  const withRole = {
+    ...request,
+    authzData: { ...request.authzData, principal: { ...request.authzData.principal, roles: ["estclient"] } },
+  };
+  assert.equal((await authorizer(estauthz).authorize(withRole)).allowed, true);
+  assert.deepEqual(await authorizer(estauthz).authorize(request), {
+    allowed: false,
+    message: "Principal does not have required role 'estclient'\n",
+  });
+});
+
+Deno.test("authorizer: a non-zero exit refuses with stdout, or a default message", async () => {
+  assert.deepEqual(await authorizer(await script("deny.sh", "echo 'not today'; exit 3")).authorize(request), {
+    allowed: false,
+    message: "not today\n",
+  });
+  assert.deepEqual(await authorizer(await script("quiet.sh", "exit 1")).authorize(request), {
+    allowed: false,
+    message: "Request refused by the authorizer",
+  });
+});
+
+Deno.test("authorizer: a child that ignores stdin is judged by its exit status", async () => {
+  const big = { ...request, csr: new Uint8Array(512 * 1024) };
+  assert.equal((await authorizer(await script("noread.sh", "exit 0")).authorize(big)).allowed, true);
+});
+
+Deno.test("authorizer: timeout kills the child and is a 500", async () => {
+  const pidFile = join(tmp, "pid");
+  const slow = await script("slow.sh", `echo $$ > ${pidFile}; exec sleep 30`);
+  const started = performance.now();
+  await assert.rejects(authorizer(slow, 1).authorize(request), (err: unknown) => {
+    assert.ok(err instanceof InternalError);
+    assert.equal(err.message, "Request validation timed out");
+    return true;
+  });
+  assert.ok(performance.now() - started < 5000);
+  const pid = Number(await Deno.readTextFile(pidFile));
+  await new Promise((r) => setTimeout(r, 100));
+  const alive = new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" }).outputSync().success;
+  assert.equal(alive, false, "the child was killed");
+});
+
+Deno.test("authorizer: large output is read while the child runs (no 64 KiB deadlock) and capped", async () => {
+  const chatty = await script("chatty.sh", "head -c 300000 /dev/zero | tr '\\0' 'x'; exit 1");
+  const decision = await authorizer(chatty, 2).authorize(request);
+  assert.equal(decision.allowed, false);
+  assert.equal(decision.allowed === false && decision.message.length, 300000);
+  const flood = await script(
+    "flood.sh",
+    "head -c 3000000 /dev/zero | tr '\\0' 'y'; head -c 200000 /dev/zero >&2; exit 1",
+  );
+  const capped = await authorizer(flood, 5).authorize(request);
+  assert.equal(capped.allowed === false && capped.message.length, 1024 * 1024);
+});
+
+Deno.test("authorizer: a missing executable refuses with Dogtag's message", async () => {
+  const missing = join(tmp, "missing");
+  assert.deepEqual(await authorizer(missing).authorize(request), {
+    allowed: false,
+    message: `Caught exception while executing command: ${missing}`,
+  });
+});
+
+Deno.test("authorizer: health tells whether the executable can run", async () => {
+  assert.deepEqual(await authorizer(await script("h.sh", "exit 0")).health(), { ok: true });
+  const plain = join(tmp, "plain");
+  await Deno.writeTextFile(plain, "x");
+  await Deno.chmod(plain, 0o644);
+  assert.deepEqual(await authorizer(plain).health(), {
+    ok: false,
+    detail: "authorizer is not an executable file",
+  });
+  assert.deepEqual(await authorizer(join(tmp, "none")).health(), {
+    ok: false,
+    detail: "authorizer executable not found",
+  });
+  await authorizer(plain).close();
+});

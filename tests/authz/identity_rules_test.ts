@@ -1,0 +1,159 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import * as x509 from "@peculiar/x509";
+import { authorizeEnrollment } from "../../src/authz/enrollment_policy.ts";
+import {
+  checkCsrMatchesTlsCertificate,
+  checkCsrMatchesUser,
+  checkCsrRenewsCertificate,
+} from "../../src/authz/identity_rules.ts";
+import type { Authorizer } from "../../src/authz/authorizer.ts";
+import { parseCsr } from "../../src/est/csr.ts";
+import { ForbiddenError } from "../../src/est/errors.ts";
+import type { Principal } from "../../src/realm/realm.ts";
+import { makeCsr } from "../support/pki.ts";
+import { runOk } from "../support/tools.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "est-identity-" });
+const alice: Principal = {
+  name: "alice",
+  fullName: "Administrator",
+  roles: ["estclient"],
+  method: "password",
+};
+
+async function csr(subject: string, san?: string) {
+  return await parseCsr((await makeCsr(tmp, subject, { san })).csrDer, { minRsaBits: 2048 });
+}
+
+function forbids(fn: () => void, message: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof ForbiddenError && err.message === message);
+}
+
+const other = await csr("/O=Example/CN=test-new.example.com");
+const noCn = await csr("/O=x");
+const sanOther = await csr("/CN=alice", "DNS:bob");
+const sanIp = await csr("/CN=alice", "IP:::1");
+const device1Other = await csr("/CN=device1", "DNS:other.example");
+const device1NoSan = await csr("/CN=device1");
+
+/** A self-signed v3 certificate with the given subject and SAN, made by openssl. */
+async function cert(subject: string, san?: string): Promise<x509.X509Certificate> {
+  const args = [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    `${tmp}/k.pem`,
+    "-subj",
+    subject,
+    "-days",
+    "1",
+  ];
+  if (san) args.push("-addext", `subjectAltName=${san}`);
+  return new x509.X509Certificate((await runOk("openssl", args)).text);
+}
+
+Deno.test("identity: CN equal to the user ID or full name, any case, passes", async () => {
+  checkCsrMatchesUser(await csr("/CN=alice"), alice);
+  checkCsrMatchesUser(await csr("/O=Example/CN=ADMINISTRATOR"), alice);
+  checkCsrMatchesUser(await csr("/UID=alice"), alice);
+  checkCsrMatchesUser(await csr("/CN=Administrator", "DNS:alice,email:Administrator"), alice);
+  checkCsrMatchesUser(await csr("/CN=alice"), { name: "alice", roles: [], method: "password" });
+});
+
+Deno.test("identity: another name is refused with Dogtag's message", () => {
+  forbids(
+    () => checkCsrMatchesUser(other, alice),
+    "CSR subject does not match user identity. subject 'test-new.example.com' from dn 'CN=test-new.example.com,O=Example'",
+  );
+});
+
+Deno.test("identity: no CN or UID (Dogtag crashes with 500) is a 403", () => {
+  forbids(
+    () => checkCsrMatchesUser(noCn, alice),
+    "CSR subject does not match user identity. subject '' from dn 'O=x'",
+  );
+});
+
+Deno.test("identity: a SAN naming someone else is refused; IPv6 and URIs are compared whole", async () => {
+  const message = "CSR SubjectAlternativeName extension does not match user.";
+  forbids(() => checkCsrMatchesUser(sanOther, alice), message);
+  forbids(() => checkCsrMatchesUser(sanIp, alice), message);
+  const ipUser: Principal = { name: "::1", fullName: "https://x.example/a:b", roles: [], method: "password" };
+  checkCsrMatchesUser(await csr("/CN=::1", "IP:::1,URI:https://x.example/a:b"), ipUser);
+});
+
+Deno.test("identity with a TLS certificate: subject must match, SAN may be omitted", async () => {
+  const c = await cert("/CN=device1", "DNS:device1.example");
+  checkCsrMatchesTlsCertificate(await csr("/CN=device1", "DNS:device1.example"), c);
+  checkCsrMatchesTlsCertificate(await csr("/CN=device1"), c);
+  forbids(() => checkCsrMatchesTlsCertificate(other, c), "CSR subject does not match user certificate.");
+  forbids(
+    () => checkCsrMatchesTlsCertificate(device1Other, c),
+    "SAN extensions of user certificate and CSR are not identical.",
+  );
+  const noSan = await cert("/CN=device1");
+  forbids(
+    () => checkCsrMatchesTlsCertificate(device1Other, noSan),
+    "User certificate does not have SubjectAlternativeName extension, but CSR does.",
+  );
+});
+
+Deno.test("renewal: DER-equal subject and byte-equal SAN, or both absent", async () => {
+  const c = await cert("/CN=device1", "DNS:device1.example");
+  checkCsrRenewsCertificate(await csr("/CN=device1", "DNS:device1.example"), c);
+  forbids(() => checkCsrRenewsCertificate(other, c), "CSR subject does not match user certificate.");
+  forbids(
+    () => checkCsrRenewsCertificate(device1Other, c),
+    "SAN extensions of user certificate and CSR are not identical.",
+  );
+  forbids(
+    () => checkCsrRenewsCertificate(device1NoSan, c),
+    "User certificate has SubjectAlternativeName extension, but CSR does not.",
+  );
+  const noSan = await cert("/CN=device1");
+  checkCsrRenewsCertificate(await csr("/CN=device1"), noSan);
+  forbids(
+    () => checkCsrRenewsCertificate(device1Other, noSan),
+    "User certificate does not have SubjectAlternativeName extension, but CSR does.",
+  );
+});
+
+Deno.test("enrollment policy: identity rule first, then the authoriser; both can refuse", async () => {
+  const calls: string[] = [];
+  const authorizer = (allowed: boolean): Authorizer => ({
+    authorize(req) {
+      calls.push(req.operation);
+      return Promise.resolve(allowed ? { allowed: true, result: "" } : { allowed: false, message: "nope\n" });
+    },
+    health: () => Promise.resolve({ ok: true }),
+    close: () => Promise.resolve(),
+  });
+  const mine = await csr("/CN=alice");
+  const question = (c: typeof mine) => ({
+    csr: c,
+    authzData: { principal: alice, remoteAddr: "127.0.0.1" },
+    requestId: "r",
+  });
+  await authorizeEnrollment(question(mine), true, undefined);
+  await authorizeEnrollment(question(mine), true, authorizer(true));
+  await assert.rejects(authorizeEnrollment(question(mine), true, authorizer(false)), /^ForbiddenError|nope/);
+  await assert.rejects(authorizeEnrollment(question(other), true, authorizer(true)), ForbiddenError);
+  assert.deepEqual(
+    calls,
+    ["simpleenroll", "simpleenroll"],
+    "the authoriser is not asked when identity fails",
+  );
+  await authorizeEnrollment(question(other), false, authorizer(true));
+  const certUser = { ...alice, method: "certificate" as const };
+  await authorizeEnrollment(
+    { ...question(other), authzData: { principal: certUser, remoteAddr: "x" } },
+    true,
+    undefined,
+  );
+});

@@ -1,0 +1,337 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, formatIssue } from "../../src/config/errors.ts";
+import { loadConfig } from "../../src/config/load.ts";
+
+async function configDir(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "est-config-" });
+  for (const [name, content] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), content);
+  return dir;
+}
+
+async function issuesOf(files: Record<string, string>): Promise<string[]> {
+  const dir = await configDir(files);
+  try {
+    loadConfig(dir);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split("\n").map((l) => l.replace(`${dir}/`, ""));
+    throw err;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  throw new Error("expected a ConfigError");
+}
+
+Deno.test("config: an empty directory means every default (local CA, loopback)", async () => {
+  const dir = await configDir({});
+  const config = loadConfig(dir);
+  assert.deepEqual(config.server.bind, { host: "127.0.0.1", port: 8443 });
+  assert.equal(config.server.state_dir, join(dir, "state"));
+  assert.equal(config.server.max_body_bytes, 65536);
+  assert.deepEqual(config.metrics.bind, { host: "127.0.0.1", port: 9090 });
+  assert.equal(config.log.format, "json");
+  assert.equal(config.est.base64_line_length, 0);
+  assert.equal(config.backend.kind, "local-ca");
+  assert.equal(config.backend.keyType, "P-256");
+  assert.equal(config.backend.validityDays, 90);
+  assert.equal(config.realm, undefined);
+  assert.deepEqual(config.authorizer, { kind: "none", enrollMatchTLSSubjSAN: true });
+  assert.deepEqual(config.sources, { backend: "default", realm: "default", authorizer: "default" });
+});
+
+Deno.test("config: a missing directory is a config error", () => {
+  assert.throws(() => loadConfig("/nonexistent/est-config"), /configuration directory does not exist/);
+});
+
+Deno.test("config: a full server.toml with every section", async () => {
+  const dir = await configDir({
+    "server.toml": `
+[server]
+bind = "[::1]:9443"
+tls_cert = "tls/cert.pem"
+tls_key = "/abs/key.pem"
+client_ca = "clients.pem"
+state_dir = "/var/lib/est"
+max_body_bytes = 2048
+request_timeout = 5
+shutdown_grace = 3
+
+[metrics]
+bind = "127.0.0.1:19090"
+enabled = false
+
+[log]
+level = "debug"
+format = "text"
+
+[est]
+compat = "dogtag"
+auth_realm_name = "Devices"
+base64_line_length = 76
+base64_line_ending = "crlf"
+csrattrs = ["challengePassword", "ecPublicKey=secp384r1", "extensionRequest=macAddress+1.2.3.4"]
+
+[labels.iot]
+validity_days = 7
+extended_key_usage = ["clientAuth", "1.3.6.1.5.5.7.3.17"]
+csrattrs = "ecdsaWithSHA384"
+
+[backend]
+class = "local-ca"
+keyType = "RSA-3072"
+subject = "CN=Test CA, O=Example"
+caValidityDays = 365
+validityDays = "30"
+extendedKeyUsage = "serverAuth"
+minRsaBits = 3072
+
+[realm]
+class = "in-memory"
+username = "alice"
+password = "4me2Test"
+roles = ["estclient", "EST Users"]
+fullName = "Alice Example"
+
+[authorizer]
+class = "external-process"
+executable = "bin/estauthz"
+timeout = 10
+enrollMatchTLSSubjSAN = "FALSE"
+`,
+  });
+  const c = loadConfig(dir);
+  assert.deepEqual(c.server.bind, { host: "::1", port: 9443 });
+  assert.equal(c.server.tls_cert, join(dir, "tls/cert.pem"));
+  assert.equal(c.server.tls_key, "/abs/key.pem");
+  assert.equal(c.server.client_ca, join(dir, "clients.pem"));
+  assert.equal(c.server.state_dir, "/var/lib/est");
+  assert.equal(c.metrics.enabled, false);
+  assert.deepEqual(c.log, { level: "debug", format: "text" });
+  assert.equal(c.est.compat, "dogtag");
+  assert.equal(c.est.base64_line_ending, "crlf");
+  assert.deepEqual(c.est.csrattrs, [
+    { oid: "1.2.840.113549.1.9.7", values: [] },
+    { oid: "1.2.840.10045.2.1", values: ["1.3.132.0.34"] },
+    { oid: "1.2.840.113549.1.9.14", values: ["1.3.6.1.1.1.1.22", "1.2.3.4"] },
+  ]);
+  assert.deepEqual(c.labels.iot, {
+    validity_days: 7,
+    extended_key_usage: ["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.17"],
+    csrattrs: [{ oid: "1.2.840.10045.4.3.3", values: [] }],
+  });
+  assert.equal(c.backend.keyType, "RSA-3072");
+  assert.equal(c.backend.validityDays, 30);
+  assert.deepEqual(c.backend.extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
+  assert.deepEqual(c.realm, {
+    kind: "in-memory",
+    username: "alice",
+    password: "4me2Test",
+    roles: ["estclient", "EST Users"],
+    fullName: "Alice Example",
+    demo: false,
+  });
+  assert.deepEqual(c.authorizer, {
+    kind: "external-process",
+    executable: join(dir, "bin/estauthz"),
+    timeout: 10,
+    enrollMatchTLSSubjSAN: false,
+  });
+  assert.deepEqual(c.sources, { backend: "server.toml", realm: "server.toml", authorizer: "server.toml" });
+});
+
+Deno.test("config: Dogtag .conf files load with Dogtag class names and keys", async () => {
+  const dir = await configDir({
+    "realm.conf":
+      "class=com.netscape.cms.realm.PKIInMemoryRealm\nusername=alice\npassword=4me2Test\nroles=estclient, EST Users \n",
+    "authorizer.conf":
+      "class=org.dogtagpki.est.ExternalProcessRequestAuthorizer\nexecutable=/usr/share/pki/est/bin/estauthz\nenrollMatchTLSSubjSAN=\n",
+    "backend.conf": "class=local-ca\nvalidityDays=10\n",
+  });
+  const c = loadConfig(dir);
+  assert.deepEqual(c.realm?.roles, ["estclient", "EST Users"]);
+  assert.equal(c.realm?.fullName, "Administrator");
+  assert.equal(c.authorizer.kind, "external-process");
+  assert.equal(c.authorizer.enrollMatchTLSSubjSAN, true, "a blank value keeps the default");
+  assert.equal(c.backend.validityDays, 10);
+  assert.deepEqual(c.sources, {
+    backend: "backend.conf",
+    realm: "realm.conf",
+    authorizer: "authorizer.conf",
+  });
+});
+
+Deno.test("config: aliases select the same components", async () => {
+  const dir = await configDir({
+    "realm.conf": "class=in-memory\nusername=u\npassword=p\n",
+    "authorizer.conf": "class=external-process\nexecutable=/bin/true\n",
+  });
+  const c = loadConfig(dir);
+  assert.equal(c.realm?.kind, "in-memory");
+  assert.equal(c.authorizer.kind, "external-process");
+});
+
+Deno.test("config: errors name file, line and key", async () => {
+  const issues = await issuesOf({
+    "server.toml": `[server]
+bind = "nowhere"
+max_body_bytes = 10
+tls_cert = "only-cert.pem"
+surprise = 1
+
+[log]
+level = "loud"
+
+[est]
+base64_line_length = 70
+csrattrs = ["bogusName", "ecPublicKey=", "x=1.2.3"]
+
+[labels."bad label"]
+validity_days = 1
+
+[labels.ok]
+extended_key_usage = ["notAUsage"]
+
+[mystery]
+`,
+  });
+  assert.deepEqual(issues, [
+    'server.toml:2: server.bind: must be "host:port" or "[ipv6]:port", got "nowhere"',
+    "server.toml:3: server.max_body_bytes: must be at least 1024",
+    "server.toml:5: server.surprise: unknown key",
+    "server.toml:8: log.level: must be one of trace, debug, info, warning, error, fatal",
+    "server.toml:11: est.base64_line_length: must be 0 (no wrapping) or a multiple of 4",
+    'server.toml:12: est.csrattrs: "bogusName" is not "name-or-oid" or "type=value+value" with known names or dotted OIDs',
+    'server.toml:12: est.csrattrs: "ecPublicKey=" is not "name-or-oid" or "type=value+value" with known names or dotted OIDs',
+    'server.toml:12: est.csrattrs: "x=1.2.3" is not "name-or-oid" or "type=value+value" with known names or dotted OIDs',
+    "server.toml:14: labels.bad label: label names are 1-64 of A-Z a-z 0-9 . _ ~ - (first alphanumeric)",
+    'server.toml:18: labels.ok.extended_key_usage: unknown extended key usage "notAUsage"',
+    "server.toml:20: mystery: unknown key",
+  ]);
+});
+
+Deno.test("config: a value of the wrong type", async () => {
+  assert.deepEqual(
+    await issuesOf({ "server.toml": '[realm]\nclass = "in-memory"\nusername = 5\npassword = "p"\n' }),
+    [
+      "server.toml:3: realm.username: must be a string",
+    ],
+  );
+});
+
+Deno.test("config: labels must be a table", async () => {
+  assert.deepEqual(await issuesOf({ "server.toml": "labels = 5\n" }), [
+    "server.toml:1: labels: must be a table of labels",
+  ]);
+});
+
+Deno.test("config: type errors in component keys from .conf files", async () => {
+  const issues = await issuesOf({
+    "authorizer.conf":
+      "class=org.dogtagpki.est.ExternalProcessRequestAuthorizer\n# comment\ntimeout=0\nenrollMatchTLSSubjSAN=maybe\nexecutable=/bin/true\nextra=1\n",
+    "realm.conf": "class=in-memory\nusername=u\nroles=a\n",
+    "backend.conf": "class=local-ca\nkeyType=P-999\nvalidityDays=1.5\ncaChainFile=chain.pem\n",
+  });
+  assert.deepEqual(issues, [
+    "backend.conf:2: keyType: must be one of P-256, P-384, RSA-2048, RSA-3072, RSA-4096",
+    "backend.conf:3: validityDays: must be an integer",
+    "realm.conf:1: password: is required",
+    "authorizer.conf:3: timeout: must be at least 1",
+    'authorizer.conf:4: enrollMatchTLSSubjSAN: must be "true" or "false"',
+    "authorizer.conf:6: extra: unknown key",
+  ]);
+});
+
+Deno.test("config: class problems: missing, unknown, not yet available", async () => {
+  assert.deepEqual(await issuesOf({ "realm.conf": "username=u\n" }), [
+    'realm.conf: class: a "class" key is required',
+  ]);
+  assert.deepEqual(await issuesOf({ "server.toml": '[realm]\nclass = "org.example.Nope"\n' }), [
+    'server.toml:2: realm.class: unknown realm class "org.example.Nope"; expected one of com.netscape.cms.realm.PKIInMemoryRealm, in-memory, com.netscape.cms.realm.PKILDAPRealm, ldap, com.netscape.cms.realm.PKIPostgreSQLRealm, postgresql',
+  ]);
+  assert.deepEqual(await issuesOf({ "server.toml": "[backend]\nkeyType = 'P-256'\n" }), [
+    'server.toml:1: backend.class: a "class" key is required',
+  ]);
+});
+
+Deno.test("config: a component configured both ways, or not as a table", async () => {
+  assert.deepEqual(
+    await issuesOf({ "server.toml": '[realm]\nclass = "in-memory"\n', "realm.conf": "class=in-memory\n" }),
+    ["server.toml:1: realm: configured both here and in realm.conf; keep one"],
+  );
+  assert.deepEqual(await issuesOf({ "server.toml": 'backend = "local-ca"\n' }), [
+    "server.toml:1: backend: must be a table",
+  ]);
+});
+
+Deno.test("config: nested TOML keys in a component flatten to Dogtag's dotted keys", async () => {
+  const issues = await issuesOf({
+    "server.toml": '[backend]\nclass = "local-ca"\nfullcmc.profile = "x"\nwhen = 1979-05-27\n',
+  });
+  assert.deepEqual(issues, [
+    "server.toml:3: backend.fullcmc.profile: unknown key",
+    "server.toml:4: backend.when: unknown key",
+  ]);
+});
+
+Deno.test("config: paired keys go together", async () => {
+  assert.deepEqual(await issuesOf({ "server.toml": '[server]\ntls_cert = "c.pem"\n' }), [
+    "server.toml:2: server.tls_cert: tls_cert and tls_key must be given together",
+  ]);
+  assert.deepEqual(await issuesOf({ "backend.conf": "class=local-ca\ncaChainFile=chain.pem\n" }), [
+    "backend.conf:2: caChainFile: caChainFile needs caCertFile and caKeyFile",
+  ]);
+  assert.deepEqual(await issuesOf({ "backend.conf": "class=local-ca\ncaCertFile=ca.pem\n" }), [
+    "backend.conf:2: caCertFile: caCertFile and caKeyFile must be given together",
+  ]);
+  const dir = await configDir({ "backend.conf": "class=local-ca\ncaCertFile=ca.pem\ncaKeyFile=ca.key\n" });
+  assert.equal(loadConfig(dir).backend.caCertFile, join(dir, "ca.pem"));
+});
+
+Deno.test("config: a malformed properties file reports its line", async () => {
+  assert.deepEqual(await issuesOf({ "realm.conf": "class=in-memory\nusername=\\uZZZZ\n" }), [
+    "realm.conf:2: malformed \\uXXXX escape",
+  ]);
+});
+
+Deno.test("config: an unreadable file is reported", async () => {
+  const dir = await configDir({});
+  await Deno.mkdir(join(dir, "server.toml"));
+  assert.throws(() => loadConfig(dir), /^Error|server\.toml: cannot read: /);
+});
+
+Deno.test("config: demo credentials are refused on a non-loopback bind", async () => {
+  const demo = '[realm]\nclass = "in-memory"\nusername = "u"\npassword = "p"\ndemo = true\n';
+  assert.deepEqual(await issuesOf({ "server.toml": `[server]\nbind = "0.0.0.0:8443"\n${demo}` }), [
+    'server.toml:7: realm.demo: the realm holds the published demo credentials, which are refused on the non-loopback bind 0.0.0.0; set your own password and remove "demo"',
+  ]);
+  assert.deepEqual(
+    await issuesOf({
+      "server.toml": '[server]\nbind = "192.0.2.1:8443"\n',
+      "realm.conf": "class=in-memory\nusername=u\npassword=p\ndemo=true\n",
+    }),
+    [
+      'realm.conf: demo: the realm holds the published demo credentials, which are refused on the non-loopback bind 192.0.2.1; set your own password and remove "demo"',
+    ],
+  );
+  for (const host of ["127.0.0.1", "[::1]", "localhost", "127.1.2.3"]) {
+    const dir = await configDir({ "server.toml": `[server]\nbind = "${host}:8443"\n${demo}` });
+    assert.equal(loadConfig(dir).realm?.demo, true);
+  }
+});
+
+Deno.test("config: issues format with and without line and key", () => {
+  assert.equal(formatIssue({ file: "a.conf", message: "m" }), "a.conf: m");
+  assert.equal(formatIssue({ file: "a.conf", line: 3, message: "m" }), "a.conf:3: m");
+  assert.equal(formatIssue({ file: "a.conf", line: 3, key: "k", message: "m" }), "a.conf:3: k: m");
+});
+
+Deno.test("config: the shipped examples and the embedded default load", async () => {
+  const examples = new URL("../../config/examples/", import.meta.url).pathname;
+  for await (const entry of Deno.readDir(examples)) {
+    const dir = await configDir({ [entry.name]: await Deno.readTextFile(join(examples, entry.name)) });
+    assert.equal(loadConfig(dir).sources[entry.name.replace(".conf", "") as "realm"], entry.name);
+  }
+  const embedded = loadConfig(new URL("../../config/", import.meta.url).pathname);
+  assert.equal(embedded.realm?.demo, true);
+  assert.equal(embedded.server.bind.host, "127.0.0.1");
+});

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { dogtagErrorBody, errorResponse } from "../../src/est/error_response.ts";
+import {
+  BadRequestError,
+  type EstError,
+  ForbiddenError,
+  InternalError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+} from "../../src/est/errors.ts";
+
+Deno.test("errors: each class carries its status, message and headers", () => {
+  const cases: [EstError, number, Record<string, string>][] = [
+    [new BadRequestError("b"), 400, {}],
+    [new UnauthorizedError("u", 'My "Realm"'), 401, { "WWW-Authenticate": 'Basic realm="My Realm"' }],
+    [new ForbiddenError("f"), 403, {}],
+    [new NotFoundError("n"), 404, {}],
+    [new MethodNotAllowedError(["GET", "HEAD"]), 405, { Allow: "GET, HEAD" }],
+    [new PayloadTooLargeError(10), 413, {}],
+    [new UnsupportedMediaTypeError("m"), 415, {}],
+    [new InternalError("i"), 500, {}],
+    [new UnavailableError("x"), 503, {}],
+    [new UnavailableError("x", 30), 503, { "Retry-After": "30" }],
+  ];
+  for (const [error, status, headers] of cases) {
+    assert.equal(error.status, status);
+    assert.deepEqual({ ...error.headers }, headers);
+    assert.equal(error.name, "EstError");
+  }
+  assert.equal(new PayloadTooLargeError(10).message, "Request body exceeds the limit of 10 bytes");
+});
+
+Deno.test("errors: Dogtag class names per status", () => {
+  assert.equal(new BadRequestError("").dogtagClassName, "com.netscape.certsrv.base.BadRequestException");
+  assert.equal(
+    new UnauthorizedError("", "r").dogtagClassName,
+    "com.netscape.certsrv.base.UnauthorizedException",
+  );
+  assert.equal(new ForbiddenError("").dogtagClassName, "com.netscape.certsrv.base.ForbiddenException");
+  assert.equal(new NotFoundError("").dogtagClassName, "com.netscape.certsrv.base.ResourceNotFoundException");
+  assert.equal(
+    new UnsupportedMediaTypeError("").dogtagClassName,
+    "com.netscape.certsrv.base.UnsupportedMediaType",
+  );
+  assert.equal(new InternalError("").dogtagClassName, "com.netscape.certsrv.base.PKIException");
+  assert.equal(new UnavailableError("").dogtagClassName, "com.netscape.certsrv.base.PKIException");
+});
+
+Deno.test("errors: Dogtag JSON body is byte for byte what its CI compares", () => {
+  assert.equal(
+    dogtagErrorBody(new ForbiddenError("CSR subject does not match user certificate.")),
+    `{
+  "Attributes" : {
+    "Attribute" : [ ]
+  },
+  "ClassName" : "com.netscape.certsrv.base.ForbiddenException",
+  "Code" : 403,
+  "Message" : "CSR subject does not match user certificate."
+}`,
+  );
+});
+
+Deno.test("errors: responses are text/plain by default, JSON in dogtag style, sized", async () => {
+  const plain = errorResponse(new ForbiddenError("no"), "standard");
+  assert.equal(plain.status, 403);
+  assert.equal(plain.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(await plain.text(), "no\n");
+  assert.equal(plain.headers.get("content-length"), "3");
+  const dogtag = errorResponse(new UnauthorizedError("who?", "EST"), "dogtag");
+  assert.equal(dogtag.headers.get("content-type"), "application/json");
+  assert.equal(dogtag.headers.get("www-authenticate"), 'Basic realm="EST"');
+  assert.match(await dogtag.text(), /"Code" : 401,/);
+});
+
+Deno.test("errors: anything else becomes a 500 that reveals nothing", async () => {
+  const res = errorResponse(new Error("secret stack details"), "standard");
+  assert.equal(res.status, 500);
+  assert.equal(await res.text(), "Internal server error\n");
+});

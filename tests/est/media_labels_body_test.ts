@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../../src/est/errors.ts";
+import { resolveLabel } from "../../src/est/labels.ts";
+import { essence, requireMediaType } from "../../src/est/media_types.ts";
+import { readLimitedBody } from "../../src/est/request_body.ts";
+
+Deno.test("media types: essence ignores case and parameters", () => {
+  assert.equal(essence("Application/PKCS10; charset=x"), "application/pkcs10");
+  assert.equal(essence(""), undefined);
+  assert.equal(essence(null), undefined);
+  requireMediaType("application/pkcs10", "application/pkcs10");
+  assert.throws(() => requireMediaType(undefined, "application/pkcs10"), UnsupportedMediaTypeError);
+  assert.throws(
+    () => requireMediaType("text/plain", "application/pkcs10"),
+    /Unsupported Content-Type "text\/plain"; expected application\/pkcs10/,
+  );
+});
+
+Deno.test("labels: configured labels resolve; unknown, reserved and malformed ones are 404", () => {
+  const labels = { iot: { validity_days: 7 }, cacerts: {} };
+  assert.equal(resolveLabel(undefined, labels), undefined);
+  assert.deepEqual(resolveLabel("iot", labels), { validity_days: 7 });
+  for (const bad of ["nope", "cacerts", "..", "a/b", "x".repeat(65), "-lead", "sp ace", "%00"]) {
+    assert.throws(() => resolveLabel(bad, labels), NotFoundError, bad);
+  }
+});
+
+function streamOf(chunks: string[]): ReadableStream<Uint8Array<ArrayBuffer>> {
+  return new ReadableStream({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+      controller.close();
+    },
+  });
+}
+
+Deno.test("request body: sized and streamed bodies are read whole under the limit", async () => {
+  const sized = new Request("https://x/", { method: "POST", body: "hello" });
+  assert.equal(new TextDecoder().decode(await readLimitedBody(sized, 10)), "hello");
+  const streamed = new Request(
+    "https://x/",
+    { method: "POST", body: streamOf(["he", "llo"]), duplex: "half" } as RequestInit,
+  );
+  assert.equal(new TextDecoder().decode(await readLimitedBody(streamed, 5)), "hello");
+  assert.equal((await readLimitedBody(new Request("https://x/"), 5)).byteLength, 0);
+});
+
+Deno.test("request body: over the limit is 413, by header or by counting", async () => {
+  const declared = new Request("https://x/", {
+    method: "POST",
+    body: "0123456789",
+    headers: { "content-length": "10" },
+  });
+  await assert.rejects(readLimitedBody(declared, 5), PayloadTooLargeError);
+  const streamed = new Request(
+    "https://x/",
+    { method: "POST", body: streamOf(["0123", "4567"]), duplex: "half" } as RequestInit,
+  );
+  await assert.rejects(readLimitedBody(streamed, 5), PayloadTooLargeError);
+});

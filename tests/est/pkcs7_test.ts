@@ -1,0 +1,58 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import * as x509 from "@peculiar/x509";
+import { decodeCertsOnly, encodeCertsOnly } from "../../src/est/pkcs7.ts";
+import { makeOpensslCa } from "../support/pki.ts";
+import { runOk } from "../support/tools.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "est-p7-" });
+const root = await makeOpensslCa(tmp, "Root");
+const sub = await makeOpensslCa(tmp, "Sub", root);
+const derOf = async (path: string) =>
+  new Uint8Array(new x509.X509Certificate(await Deno.readTextFile(path)).rawData);
+
+Deno.test("pkcs7: certs-only round-trips through openssl in order", async () => {
+  const chain = [await derOf(sub.certPath), await derOf(root.certPath)];
+  const p7 = encodeCertsOnly(chain);
+  const printed = (await runOk("openssl", ["pkcs7", "-inform", "DER", "-print_certs"], p7)).text;
+  const subjects = [...printed.matchAll(/^subject=(.*)$/gm)].map((m) => m[1]);
+  assert.deepEqual(subjects, ["CN = Sub", "CN = Root"]);
+  assert.deepEqual(decodeCertsOnly(p7), chain);
+});
+
+Deno.test("pkcs7: structure is SignedData v1, id-data, no digests, no signers", async () => {
+  const p7 = encodeCertsOnly([await derOf(root.certPath)]);
+  const dump = (await runOk("openssl", ["asn1parse", "-inform", "DER"], p7)).text;
+  assert.match(dump, /OBJECT\s+:pkcs7-signedData/);
+  assert.match(dump, /INTEGER\s+:01/);
+  assert.match(dump, /OBJECT\s+:pkcs7-data/);
+  const sets = [...dump.matchAll(/cons: SET\s*$/gm)].length;
+  assert.ok(sets >= 2, "empty digestAlgorithms and signerInfos SETs");
+});
+
+Deno.test("pkcs7: openssl's own certs-only output decodes", async () => {
+  const p7 = (await runOk("openssl", [
+    "crl2pkcs7",
+    "-nocrl",
+    "-certfile",
+    sub.certPath,
+    "-certfile",
+    root.certPath,
+    "-outform",
+    "DER",
+  ])).stdout;
+  assert.deepEqual(decodeCertsOnly(p7), [await derOf(sub.certPath), await derOf(root.certPath)]);
+});
+
+Deno.test("pkcs7: a ContentInfo that is not SignedData is refused", () => {
+  // ContentInfo { id-data, [0] OCTET STRING "" } written by openssl would be long; build via pkijs indirectly:
+  const p7 = encodeCertsOnly([]);
+  const mutated = Uint8Array.from(p7);
+  // Flip the last OID byte of pkcs7-signedData (…07 02) to pkcs7-data (…07 01).
+  const at = mutated.findIndex((_, i) =>
+    mutated[i] === 0x07 && mutated[i + 1] === 0x02 && mutated[i - 1] === 0x01
+  );
+  mutated[at + 1] = 0x01;
+  assert.throws(() => decodeCertsOnly(mutated), /not a SignedData/);
+  assert.deepEqual(decodeCertsOnly(p7), []);
+});

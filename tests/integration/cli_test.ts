@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { curl } from "../support/curl.ts";
+import { makeCsr } from "../support/pki.ts";
+import { certsFromPkcs7Base64 } from "../support/server.ts";
+import { runOk } from "../support/tools.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const root = new URL("../../", import.meta.url).pathname;
+const main = join(root, "main.ts");
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function copyDefaultConfig(port: number): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "est-cli-" });
+  const toml = await Deno.readTextFile(join(root, "config", "server.toml"));
+  assert.match(toml, /bind = "127\.0\.0\.1:8443"/);
+  await Deno.writeTextFile(join(dir, "server.toml"), toml.replace("127.0.0.1:8443", `127.0.0.1:${port}`));
+  return dir;
+}
+
+Deno.test("cli: --help, --version and usage errors", opts, async () => {
+  const help = await cli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /check-config/);
+  assert.equal((await cli(["--version"])).stdout.trim(), "0.1.0");
+  const unknown = await cli(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /usage:/);
+  const badFlag = await cli(["serve", "--bogus"]);
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /bogus/);
+});
+
+Deno.test("cli: check-config accepts the embedded default and hides its password", opts, async () => {
+  const res = await cli(["check-config", "--config", join(root, "config")]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /class = "local-ca"/);
+  assert.match(res.stdout, /password = "<redacted>"/);
+  assert.doesNotMatch(res.stdout, /estpass/);
+});
+
+Deno.test("cli: check-config on a broken config exits 2 with file:line errors", opts, async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "server.toml"), '[server]\nbind = "nope"\n');
+  await Deno.writeTextFile(join(dir, "authorizer.conf"), "class=external-process\ntimeout=zero\n");
+  const res = await cli(["check-config"], { EST_CONFIG_DIR: dir });
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /^server\.toml:2: server\.bind: must be "host:port"/m);
+  assert.match(res.stderr, /^authorizer\.conf:2: timeout: must be an integer/m);
+  assert.match(res.stderr, /^authorizer\.conf:1: executable: is required/m);
+  assert.equal(res.stdout, "");
+});
+
+Deno.test("cli: serve runs the embedded default; demo user enrolls; SIGTERM exits 0", opts, async () => {
+  const port = freePort();
+  const dir = await copyDefaultConfig(port);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "serve", "--config", dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const stdout = new Response(child.stdout).text();
+  try {
+    const origin = `https://127.0.0.1:${port}`;
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await curl(`${origin}/health`).then((r) => r.status === 200, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(up, "server came up");
+    const cacerts = await curl(`${origin}/.well-known/est/cacerts`);
+    const chain = join(dir, "chain.pem");
+    await Deno.writeTextFile(chain, await certsFromPkcs7Base64(cacerts.text));
+    const { csrDer } = await makeCsr(dir, "/CN=estuser");
+    const res = await curl(`${origin}/.well-known/est/simpleenroll`, {
+      cacert: chain,
+      user: "estuser:estpass",
+      body: csrDer.toBase64(),
+      headers: { "Content-Type": "application/pkcs10" },
+    });
+    assert.equal(res.status, 200, res.text);
+    const leaf = join(dir, "leaf.pem");
+    await Deno.writeTextFile(leaf, await certsFromPkcs7Base64(res.text));
+    await runOk("openssl", ["verify", "-CAfile", chain, leaf]);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  assert.equal(status.code, 0);
+  const log = await stderr;
+  await stdout;
+  const lines = log.trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.logger === "est.server" && l.port === port));
+  assert.ok(lines.some((l) => l.logger === "est.access" && l.status === 200 && l.principal === "estuser"));
+  assert.doesNotMatch(log, /estpass/);
+  assert.ok((await Deno.stat(join(dir, "state", "local-ca", "ca.key.pem"))).isFile);
+});
+
+Deno.test("cli: a port already in use is a start failure (exit 1)", opts, async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  try {
+    const res = await cli(["serve", "--config", await copyDefaultConfig(port)]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /start failed/);
+  } finally {
+    listener.close();
+  }
+});
