@@ -4,6 +4,8 @@ import { ConfigError } from "./src/config/errors.ts";
 import { renderEffectiveConfig } from "./src/config/effective.ts";
 import { loadConfig } from "./src/config/load.ts";
 import { closeLogging, setupLogging } from "./src/ops/logging.ts";
+import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
+import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
 import { startServer } from "./src/server.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -12,6 +14,9 @@ const USAGE = `pki-est-server ${VERSION}: an EST (RFC 7030) server
 usage:
   pki-est-server serve [--config DIR]         serve the configuration in DIR
   pki-est-server check-config [--config DIR]  validate DIR and print the effective configuration
+  pki-est-server revoke [--config DIR] SERIAL [--reason REASON]
+                                              revoke a certificate the local CA issued (hex serial;
+                                              REASON is an RFC 5280 name, default unspecified)
   pki-est-server --version | --help
 
 DIR defaults to $EST_CONFIG_DIR, else /etc/pki/est.
@@ -26,6 +31,7 @@ async function main(args: string[]): Promise<number> {
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
+      reason: { type: "string", default: "unspecified" },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -36,6 +42,8 @@ async function main(args: string[]): Promise<number> {
       return print(renderEffectiveConfig(loadConfig(dir)), 0);
     case "serve":
       return await serve(dir);
+    case "revoke":
+      return revoke(dir, positionals[1], values.reason);
     default:
       return print(USAGE, 2, true);
   }
@@ -51,6 +59,28 @@ async function serve(dir: string): Promise<number> {
   await server.close();
   await closeLogging();
   return 0;
+}
+
+function revoke(dir: string, serialArg: string | undefined, reason: string): number {
+  const serial = serialArg === undefined ? undefined : normalizeSerial(serialArg);
+  if (serial === undefined) return print(`revoke needs a hex serial\n\n${USAGE}`, 2, true);
+  if (!isRevocationReason(reason)) {
+    return print(`unknown reason "${reason}"; use one of ${REVOCATION_REASONS.join(", ")}`, 2, true);
+  }
+  const outcome = revokeCertificate(loadConfig(dir), serial, reason);
+  switch (outcome.status) {
+    case "revoked":
+      return print(`revoked ${serial} (${outcome.record.subject}): ${reason}`, 0);
+    case "already-revoked":
+      return print(
+        `${serial} (${outcome.record.subject}) was already revoked at ${
+          outcome.record.revokedAt!.toISOString()
+        }`,
+        0,
+      );
+    case "unknown-serial":
+      return print(`the local CA has not issued a certificate with serial ${serial}`, 1, true);
+  }
 }
 
 function print(text: string, code: number, toStderr = false): number {

@@ -9,7 +9,9 @@ import { ConfigError } from "./config/errors.ts";
 import type { EstConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
 import type { EstServices } from "./est/services.ts";
+import { decodeBase64 } from "./est/body_codec.ts";
 import { createRealm } from "./realm/registry.ts";
+import { type AnchorSource, ClientChainValidator } from "./tls/client_chain.ts";
 import { startTlsListener, type TlsListener, type TlsMaterial } from "./tls/listener.ts";
 import { readTlsFiles, SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import { VERSION } from "./version.ts";
@@ -30,12 +32,19 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
   const backend = await createBackend(config.backend, config.server.state_dir);
   const realm = config.realm && createRealm(config.realm);
   const authorizer = createAuthorizer(config.authorizer);
+  const clientCaCerts = config.server.client_ca ? readPemCertificates(config.server.client_ca) : [];
   const services: EstServices = {
     backend,
     realm,
     authorizer,
+    clientCerts: new ClientChainValidator({
+      anchors: withExtraAnchors(() => backend.caCerts(undefined), clientCaCerts),
+      renewalAnchors: () => backend.caCerts(undefined),
+      ekuPolicy: config.auth.client_cert_eku,
+      isRevoked: backend.isRevoked?.bind(backend),
+    }),
     settings: {
-      authRealmName: config.est.auth_realm_name,
+      auth: config.auth,
       errorStyle: config.est.compat,
       layout: { lineLength: config.est.base64_line_length, lineEnding: config.est.base64_line_ending },
       maxBodyBytes: config.server.max_body_bytes,
@@ -94,8 +103,29 @@ function serverCertificateIssuer(
   );
 }
 
+/** The CA names announced in the TLS CertificateRequest (clients pick a certificate by them). */
 async function clientTrustPem(config: EstConfig, backend: Backend): Promise<string> {
   const chain = await backend.caCerts(undefined).catch(() => []);
   const extra = config.server.client_ca ? readFileSync(config.server.client_ca, "utf8") : "";
   return chain.map((der) => toPem(der, "CERTIFICATE")).join("") + extra;
+}
+
+/** The DER certificates of a PEM bundle; a file without any is a configuration error. */
+function readPemCertificates(path: string): Uint8Array<ArrayBuffer>[] {
+  const blocks =
+    readFileSync(path, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new ConfigError([{ file: path, key: "server.client_ca", message: "no PEM certificate found" }]);
+  }
+  return blocks.map((block) => decodeBase64(block.replace(/-----[A-Z ]+-----/g, "")));
+}
+
+/** The backend's chain plus fixed extra anchors, as one stable list per chain the backend returns. */
+function withExtraAnchors(chain: AnchorSource, extra: Uint8Array<ArrayBuffer>[]): AnchorSource {
+  let last: { chain: Uint8Array<ArrayBuffer>[]; combined: Uint8Array<ArrayBuffer>[] } | undefined;
+  return async () => {
+    const current = await chain();
+    if (last?.chain !== current) last = { chain: current, combined: [...current, ...extra] };
+    return last.combined;
+  };
 }

@@ -1,34 +1,69 @@
+import type * as x509 from "@peculiar/x509";
 import type { ParsedCsr } from "../est/csr.ts";
 import { ForbiddenError } from "../est/errors.ts";
-import type { Authorizer, AuthzData } from "./authorizer.ts";
-import { checkCsrMatchesUser } from "./identity_rules.ts";
+import type { Authorizer, AuthzData, AuthzRequest } from "./authorizer.ts";
+import {
+  checkCsrMatchesTlsCertificate,
+  checkCsrMatchesUser,
+  checkCsrRenewsCertificate,
+} from "./identity_rules.ts";
 
 /** One enrollment to decide on. */
 export interface EnrollmentQuestion {
   csr: ParsedCsr;
   authzData: AuthzData;
   requestId: string;
+  /** The client certificate the principal authenticated with, if any. */
+  tlsCertificate?: x509.X509Certificate;
 }
 
 /**
- * simpleenroll policy, in Dogtag's order: the identity rule (when enabled),
- * then the external authoriser. Throws 403 with the reason on refusal.
+ * simpleenroll policy, in Dogtag's order: the identity rule (when enabled;
+ * against the TLS certificate for certificate holders, the realm user
+ * otherwise), then the external authoriser. Throws 403 with the reason.
  */
 export async function authorizeEnrollment(
   question: EnrollmentQuestion,
   enrollMatchIdentity: boolean,
   authorizer: Authorizer | undefined,
 ): Promise<void> {
-  const { csr, authzData } = question;
-  if (enrollMatchIdentity && authzData.principal.method === "password") {
-    checkCsrMatchesUser(csr, authzData.principal);
+  const { csr, authzData, tlsCertificate } = question;
+  if (enrollMatchIdentity) {
+    if (authzData.principal.method === "certificate" && tlsCertificate) {
+      checkCsrMatchesTlsCertificate(csr, tlsCertificate);
+    } else if (authzData.principal.method === "password") {
+      checkCsrMatchesUser(csr, authzData.principal);
+    }
   }
-  if (authorizer === undefined) return;
-  const decision = await authorizer.authorize({
+  await ask(authorizer, {
     operation: "simpleenroll",
     authzData,
     csr: csr.der,
     requestId: question.requestId,
   });
+}
+
+/**
+ * simplereenroll policy: the strict match of the CSR against the certificate
+ * being renewed (always), then the external authoriser with `toBeRenewed`.
+ */
+export async function authorizeRenewal(
+  question: EnrollmentQuestion & { tlsCertificate: x509.X509Certificate },
+  authorizer: Authorizer | undefined,
+): Promise<void> {
+  const { csr, authzData, tlsCertificate } = question;
+  checkCsrRenewsCertificate(csr, tlsCertificate);
+  await ask(authorizer, {
+    operation: "simplereenroll",
+    authzData,
+    csr: csr.der,
+    toBeRenewed: new Uint8Array(tlsCertificate.rawData),
+    requestId: question.requestId,
+  });
+}
+
+async function ask(authorizer: Authorizer | undefined, request: AuthzRequest): Promise<void> {
+  if (authorizer === undefined) return;
+  const decision = await authorizer.authorize(request);
   if (!decision.allowed) throw new ForbiddenError(decision.message);
 }

@@ -1,3 +1,4 @@
+import type * as x509 from "@peculiar/x509";
 import type { ParsedCsr } from "../est/csr.ts";
 import type { CheckResult, Principal } from "../realm/realm.ts";
 
@@ -31,6 +32,8 @@ export interface Backend {
   enroll(csr: ParsedCsr, ctx: EnrollContext): Promise<IssuedCertificate>;
   /** Re-issue for the holder of `current` (DER). */
   reenroll(csr: ParsedCsr, current: Uint8Array<ArrayBuffer>, ctx: EnrollContext): Promise<IssuedCertificate>;
+  /** True when this backend's CA revoked `certificate`; backends that cannot tell leave it out. */
+  isRevoked?(certificate: x509.X509Certificate): Promise<boolean>;
   health(): Promise<CheckResult>;
   close(): Promise<void>;
 }

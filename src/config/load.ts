@@ -13,6 +13,7 @@ import {
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import { parseProperties, type PropertiesSyntaxError } from "./properties.ts";
 import {
+  type AuthSettings,
   type EstSettings,
   type LabelSettings,
   type LogSettings,
@@ -29,6 +30,7 @@ export interface EstConfig {
   metrics: MetricsSettings;
   log: LogSettings;
   est: EstSettings;
+  auth: AuthSettings;
   labels: Record<string, LabelSettings>;
   backend: BackendConfig;
   realm?: RealmConfig;
@@ -91,6 +93,7 @@ export function loadConfig(dir: string): EstConfig {
     metrics: settings.metrics,
     log: settings.log,
     est: settings.est,
+    auth: settings.auth,
     labels: settings.labels,
     backend: (components.backend as BackendConfig | undefined) ?? defaultBackend(root),
     realm: components.realm as RealmConfig | undefined,

@@ -68,7 +68,6 @@ export const extendedKeyUsages = stringList.transform((names, ctx): string[] =>
 const estSection = z.strictObject({
   compat: z.enum(["standard", "dogtag"], { error: 'must be "standard" or "dogtag"' })
     .default("standard"),
-  auth_realm_name: text.default("EST"),
   base64_line_length: integer(0, 1024).refine((n) => n % 4 === 0, {
     message: "must be 0 (no wrapping) or a multiple of 4",
   }).default(0),
@@ -76,10 +75,29 @@ const estSection = z.strictObject({
   csrattrs: csrAttrs.optional(),
 });
 
+const AUTH_METHODS = ["basic", "cert"] as const;
+
+/** Which authentication methods a path accepts (non-empty, known names). */
+const authMethods = stringList.refine((m) => m.length > 0, { message: "must name at least one method" })
+  .refine((m) => m.every((x) => (AUTH_METHODS as readonly string[]).includes(x)), {
+    message: `methods are ${AUTH_METHODS.join(", ")}`,
+  }).transform((m) => [...new Set(m)] as (typeof AUTH_METHODS)[number][]);
+
+const authSection = z.strictObject({
+  realm_name: text.default("EST"),
+  methods: authMethods.default(["basic", "cert"]),
+  cert_excludes_basic: boolean.default(true),
+  certificate_roles: stringList.default([]),
+  client_cert_eku: z.enum(["required", "if-present"], { error: 'must be "required" or "if-present"' })
+    .default("required"),
+});
+
 const labelSection = z.strictObject({
   validity_days: integer(1, 36500).optional(),
   extended_key_usage: extendedKeyUsages.optional(),
   csrattrs: csrAttrs.optional(),
+  auth_methods: authMethods.optional(),
+  cert_excludes_basic: boolean.optional(),
 });
 
 /** The non-component sections of server.toml. */
@@ -88,6 +106,7 @@ export const serverTomlSchema = z.strictObject({
   metrics: metricsSection.default(() => metricsSection.parse({})),
   log: logSection.default(() => logSection.parse({})),
   est: estSection.default(() => estSection.parse({})),
+  auth: authSection.default(() => authSection.parse({})),
   labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
     error: (issue) =>
       issue.code === "invalid_key"
@@ -104,4 +123,5 @@ export type ServerSettings = ServerToml["server"];
 export type MetricsSettings = ServerToml["metrics"];
 export type LogSettings = ServerToml["log"];
 export type EstSettings = ServerToml["est"];
+export type AuthSettings = ServerToml["auth"];
 export type LabelSettings = ServerToml["labels"][string];

@@ -1,25 +1,126 @@
+import { getLogger } from "@logtape/logtape";
+import type * as x509 from "@peculiar/x509";
 import type { Context } from "hono";
+import type { LabelSettings } from "../config/schema.ts";
 import { parseBasicAuthorization } from "../realm/basic_credentials.ts";
+import type { CertificateIdentity } from "../realm/certificate_identity.ts";
 import type { Principal } from "../realm/realm.ts";
+import { connectionInfo } from "../tls/connection.ts";
 import type { EstEnv } from "./env.ts";
-import { EstError, UnauthorizedError, UnavailableError } from "./errors.ts";
+import { EstError, ForbiddenError, UnauthorizedError, UnavailableError } from "./errors.ts";
 import type { EstServices } from "./services.ts";
 
-/** Establishes who is asking (HTTP Basic against the realm); 401 with a challenge otherwise. */
-export async function authenticate(c: Context<EstEnv>, services: EstServices): Promise<Principal> {
-  const realmName = services.settings.authRealmName;
+const log = getLogger(["est", "auth"]);
+
+/** Who is asking, and the validated certificate when that is how they proved it. */
+export interface Authenticated {
+  principal: Principal;
+  certificate?: { identity: CertificateIdentity; leaf: x509.X509Certificate };
+}
+
+/** Methods a request may authenticate with, after the label's overrides. */
+export interface AuthPolicy {
+  methods: readonly ("basic" | "cert")[];
+  /** Dogtag's behaviour: a presented certificate is the only credential looked at. */
+  certExcludesBasic: boolean;
+}
+
+/** The auth policy of a path: the server's, with the label's overrides. */
+export function authPolicyFor(services: EstServices, label: LabelSettings | undefined): AuthPolicy {
+  const auth = services.settings.auth;
+  return {
+    methods: label?.auth_methods ?? auth.methods,
+    certExcludesBasic: label?.cert_excludes_basic ?? auth.cert_excludes_basic,
+  };
+}
+
+/**
+ * Establishes who is asking: a valid client certificate (named by the realm,
+ * or by its subject), else HTTP Basic against the realm. 401 with a Basic
+ * challenge when neither succeeds.
+ */
+export async function authenticate(
+  c: Context<EstEnv>,
+  services: EstServices,
+  policy: AuthPolicy,
+): Promise<Authenticated> {
+  const realmName = services.settings.auth.realm_name;
+  const { peerChain } = connectionInfo(c);
+  if (peerChain.length > 0 && policy.methods.includes("cert")) {
+    const verdict = await services.clientCerts.validate(peerChain, "authentication");
+    if (verdict.ok) {
+      const principal = await certificatePrincipal(services, verdict.identity);
+      if (principal) return remember(c, { principal, certificate: verdict });
+      log.info("certificate {subject} is not known to the realm", { subject: verdict.identity.subjectDn });
+    } else {
+      log.info("client certificate refused: {reason}", {
+        reason: verdict.reason,
+        requestId: c.get("requestId"),
+      });
+    }
+    if (policy.certExcludesBasic) throw new UnauthorizedError("Client certificate not accepted", realmName);
+  }
+  if (!policy.methods.includes("basic")) {
+    throw new UnauthorizedError("Client certificate required", realmName);
+  }
   const credentials = parseBasicAuthorization(c.req.header("authorization"));
   if (credentials === null || services.realm === undefined) {
     throw new UnauthorizedError("Authentication required", realmName);
   }
-  let principal: Principal | null;
+  const principal = await realmCall(() =>
+    services.realm!.authenticate(credentials.username, credentials.password)
+  );
+  if (principal === null) throw new UnauthorizedError("Invalid credentials", realmName);
+  return remember(c, { principal });
+}
+
+/**
+ * simplereenroll: the certificate being renewed is the TLS client
+ * certificate, which must be valid and issued by this server's CA.
+ */
+export async function authenticateRenewal(
+  c: Context<EstEnv>,
+  services: EstServices,
+): Promise<Required<Authenticated>> {
+  const { peerChain } = connectionInfo(c);
+  if (peerChain.length === 0) throw new ForbiddenError("Unable to locate certificate to be renewed.");
+  const verdict = await services.clientCerts.validate(peerChain, "renewal");
+  if (!verdict.ok) throw new ForbiddenError(`Client certificate rejected: ${verdict.reason}`);
+  const principal = await certificatePrincipal(services, verdict.identity);
+  if (principal === null) {
+    throw new UnauthorizedError("Client certificate not accepted", services.settings.auth.realm_name);
+  }
+  remember(c, { principal, certificate: verdict });
+  return { principal, certificate: verdict };
+}
+
+/** The realm's user for a certificate when the realm can look certificates up; else one named by the subject. */
+async function certificatePrincipal(
+  services: EstServices,
+  identity: CertificateIdentity,
+): Promise<Principal | null> {
+  const realm = services.realm;
+  if (realm?.authenticateCertificate) return await realmCall(() => realm.authenticateCertificate!(identity));
+  return {
+    name: identity.subjectDn,
+    fullName: identity.commonName,
+    roles: [...services.settings.auth.certificate_roles].sort(),
+    method: "certificate",
+  };
+}
+
+async function realmCall(call: () => Promise<Principal | null>): Promise<Principal | null> {
   try {
-    principal = await services.realm.authenticate(credentials.username, credentials.password);
+    return await call();
   } catch (err) {
     if (err instanceof EstError) throw err;
+    log.error("realm failed: {error}", { error: err });
     throw new UnavailableError("Authentication service unavailable", 30);
   }
-  if (principal === null) throw new UnauthorizedError("Invalid credentials", realmName);
-  c.set("principal", principal);
-  return principal;
+}
+
+function remember(c: Context<EstEnv>, authenticated: Authenticated): Authenticated {
+  c.set("principal", authenticated.principal);
+  if (authenticated.certificate) c.set("clientCertificate", authenticated.certificate.identity);
+  return authenticated;
 }

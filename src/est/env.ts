@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CertificateIdentity } from "../realm/certificate_identity.ts";
 import type { Principal } from "../realm/realm.ts";
 
 /** Hono environment of every route: the node request/response pair and per-request values. */
@@ -10,5 +11,7 @@ export interface EstEnv {
     operation?: string;
     label?: string;
     principal?: Principal;
+    /** The validated client certificate the principal was established from. */
+    clientCertificate?: CertificateIdentity;
   };
 }

@@ -1,3 +1,4 @@
+import type { IssuanceProfile } from "../backend/backend.ts";
 import { LABEL_PATTERN, type LabelSettings } from "../config/schema.ts";
 import { NotFoundError } from "./errors.ts";
 
@@ -22,4 +23,9 @@ export function resolveLabel(
     throw new NotFoundError("Unknown label");
   }
   return labels[label];
+}
+
+/** The issuance settings a label overrides (none for the unlabelled paths). */
+export function issuanceProfile(label: LabelSettings | undefined): IssuanceProfile {
+  return { validityDays: label?.validity_days, extendedKeyUsage: label?.extended_key_usage };
 }

@@ -1,4 +1,6 @@
 import { type Base64Layout, encodeResponseBody } from "./body_codec.ts";
+import { MEDIA } from "./media_types.ts";
+import { encodeCertsOnly } from "./pkcs7.ts";
 
 /** A 200 carrying DER as base64, with a sized body and Content-Transfer-Encoding (RFC 8951). */
 export function base64Response(
@@ -15,4 +17,9 @@ export function base64Response(
       "Content-Length": String(body.byteLength),
     },
   });
+}
+
+/** The answer to an enrollment: only the issued certificate, as a certs-only PKCS#7. */
+export function issuedCertificateResponse(der: Uint8Array<ArrayBuffer>, layout: Base64Layout): Response {
+  return base64Response(encodeCertsOnly([der]), MEDIA.certsOnly, layout);
 }

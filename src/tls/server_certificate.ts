@@ -85,12 +85,17 @@ export class SelfIssuedServerCertificate {
 
   /** Checks every `intervalMs` (hourly) and hands a renewed certificate to `apply`. */
   startRenewal(apply: (tls: TlsMaterial) => void, intervalMs = CHECK_INTERVAL_MS): void {
+    let checking = false;
     this.#timer = setInterval(async () => {
+      if (checking) return; // a slow issuance must not be overtaken by the next tick
+      checking = true;
       try {
         const certPem = readFileSync(this.#certPath, "utf8");
         if (needsRenewal(certPem, this.ca.ca.cert)) apply(await this.issue());
       } catch (err) {
         log.error("server certificate renewal failed: {error}", { error: err });
+      } finally {
+        checking = false;
       }
     }, intervalMs);
     Deno.unrefTimer(this.#timer);

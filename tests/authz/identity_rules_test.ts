@@ -11,8 +11,7 @@ import type { Authorizer } from "../../src/authz/authorizer.ts";
 import { parseCsr } from "../../src/est/csr.ts";
 import { ForbiddenError } from "../../src/est/errors.ts";
 import type { Principal } from "../../src/realm/realm.ts";
-import { makeCsr } from "../support/pki.ts";
-import { runOk } from "../support/tools.ts";
+import { makeCsr, makeSelfSigned } from "../support/pki.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "est-identity-" });
 const alice: Principal = {
@@ -39,23 +38,8 @@ const device1NoSan = await csr("/CN=device1");
 
 /** A self-signed v3 certificate with the given subject and SAN, made by openssl. */
 async function cert(subject: string, san?: string): Promise<x509.X509Certificate> {
-  const args = [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${tmp}/k.pem`,
-    "-subj",
-    subject,
-    "-days",
-    "1",
-  ];
-  if (san) args.push("-addext", `subjectAltName=${san}`);
-  return new x509.X509Certificate((await runOk("openssl", args)).text);
+  const { certPath } = await makeSelfSigned(tmp, subject, san ? [`subjectAltName=${san}`] : []);
+  return new x509.X509Certificate(await Deno.readTextFile(certPath));
 }
 
 Deno.test("identity: CN equal to the user ID or full name, any case, passes", async () => {

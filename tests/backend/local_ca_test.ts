@@ -9,7 +9,7 @@ import type { LocalCaConfig } from "../../src/config/components.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseCsr } from "../../src/est/csr.ts";
 import { BadRequestError, UnavailableError } from "../../src/est/errors.ts";
-import { makeCsr, makeOpensslCa, writeTemp } from "../support/pki.ts";
+import { makeCsr, makeOpensslCa, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "est-localca-" });
@@ -190,24 +190,10 @@ Deno.test("local CA: operator keys in SEC1 and PKCS#1 form load", async () => {
   await runOk("openssl", ["genrsa", "-traditional", "-out", rsa1, "2048"]);
   for (const key of [sec1, rsa1]) {
     assert.match(await Deno.readTextFile(key), /BEGIN (EC|RSA) PRIVATE KEY/);
-    const cert = join(tmp, `${key.split("/").pop()}.crt`);
-    await runOk("openssl", [
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      key,
-      "-subj",
-      "/CN=Legacy",
-      "-days",
-      "5",
-      "-out",
-      cert,
-      "-addext",
+    const { certPath: cert } = await makeSelfSigned(tmp, "/CN=Legacy", [
       "basicConstraints=critical,CA:true",
-      "-addext",
       "keyUsage=critical,keyCertSign",
-    ]);
+    ], key);
     const ca = await LocalCaBackend.open(
       { ...base, caCertFile: cert, caKeyFile: key },
       await freshStateDir(),
@@ -233,41 +219,14 @@ Deno.test("local CA: unusable operator material is a config error naming the fil
     open(root.certPath, other.keyPath),
     (e: unknown) => e instanceof ConfigError && /does not belong to the certificate/.test(e.message),
   );
-  const leafKey = join(tmp, "leaf.key");
-  const leafCert = join(tmp, "leaf.crt");
-  await runOk("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    leafKey,
-    "-subj",
-    "/CN=leaf",
-    "-out",
-    leafCert,
-    "-addext",
+  const { certPath: leafCert, keyPath: leafKey } = await makeSelfSigned(tmp, "/CN=leaf", [
     "basicConstraints=CA:false",
   ]);
   await assert.rejects(open(leafCert, leafKey), /is not a CA/);
-  const noSign = join(tmp, "nosign.crt");
-  await runOk("openssl", [
-    "req",
-    "-x509",
-    "-key",
-    leafKey,
-    "-subj",
-    "/CN=ns",
-    "-out",
-    noSign,
-    "-addext",
+  const { certPath: noSign } = await makeSelfSigned(tmp, "/CN=ns", [
     "basicConstraints=critical,CA:true",
-    "-addext",
     "keyUsage=critical,digitalSignature",
-  ]);
+  ], leafKey);
   await assert.rejects(open(noSign, leafKey), /lacks keyCertSign/);
   const empty = await writeTemp(tmp, "empty.pem", "nothing here\n");
   await assert.rejects(open(empty, leafKey), /no PEM certificate found/);

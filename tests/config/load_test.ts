@@ -66,15 +66,23 @@ format = "text"
 
 [est]
 compat = "dogtag"
-auth_realm_name = "Devices"
 base64_line_length = 76
 base64_line_ending = "crlf"
 csrattrs = ["challengePassword", "ecPublicKey=secp384r1", "extensionRequest=macAddress+1.2.3.4"]
+
+[auth]
+realm_name = "Devices"
+methods = ["cert", "basic", "cert"]
+cert_excludes_basic = false
+certificate_roles = "device, estclient"
+client_cert_eku = "if-present"
 
 [labels.iot]
 validity_days = 7
 extended_key_usage = ["clientAuth", "1.3.6.1.5.5.7.3.17"]
 csrattrs = "ecdsaWithSHA384"
+auth_methods = "cert"
+cert_excludes_basic = true
 
 [backend]
 class = "local-ca"
@@ -114,10 +122,19 @@ enrollMatchTLSSubjSAN = "FALSE"
     { oid: "1.2.840.10045.2.1", values: ["1.3.132.0.34"] },
     { oid: "1.2.840.113549.1.9.14", values: ["1.3.6.1.1.1.1.22", "1.2.3.4"] },
   ]);
+  assert.deepEqual(c.auth, {
+    realm_name: "Devices",
+    methods: ["cert", "basic"],
+    cert_excludes_basic: false,
+    certificate_roles: ["device", "estclient"],
+    client_cert_eku: "if-present",
+  });
   assert.deepEqual(c.labels.iot, {
     validity_days: 7,
     extended_key_usage: ["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.17"],
     csrattrs: [{ oid: "1.2.840.10045.4.3.3", values: [] }],
+    auth_methods: ["cert"],
+    cert_excludes_basic: true,
   });
   assert.equal(c.backend.keyType, "RSA-3072");
   assert.equal(c.backend.validityDays, 30);
@@ -207,6 +224,20 @@ extended_key_usage = ["notAUsage"]
     'server.toml:18: labels.ok.extended_key_usage: unknown extended key usage "notAUsage"',
     "server.toml:20: mystery: unknown key",
   ]);
+});
+
+Deno.test("config: auth methods must be known and not empty", async () => {
+  assert.deepEqual(
+    await issuesOf({
+      "server.toml":
+        '[auth]\nmethods = []\nclient_cert_eku = "sometimes"\n[labels.x]\nauth_methods = ["kerberos"]\n',
+    }),
+    [
+      "server.toml:2: auth.methods: must name at least one method",
+      'server.toml:3: auth.client_cert_eku: must be "required" or "if-present"',
+      "server.toml:5: labels.x.auth_methods: methods are basic, cert",
+    ],
+  );
 });
 
 Deno.test("config: a value of the wrong type", async () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { curl, hasHeaderSpelled } from "../support/curl.ts";
+import { makeSelfSigned } from "../support/pki.ts";
 import { startTestServer } from "../support/server.ts";
 import { run, runOk } from "../support/tools.ts";
 
@@ -146,29 +147,12 @@ Deno.test("tls: 1.2 and 1.3 are served, 1.1 is refused; the certificate names lo
 });
 
 Deno.test("tls: an operator certificate and key are served when configured", opts, async () => {
-  const tmp = await Deno.makeTempDir();
-  await runOk("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${tmp}/k.pem`,
-    "-out",
-    `${tmp}/c.pem`,
-    "-subj",
-    "/CN=operator.example",
-    "-days",
-    "2",
-    "-addext",
+  const operator = await makeSelfSigned(await Deno.makeTempDir(), "/CN=operator.example", [
     "subjectAltName=IP:127.0.0.1",
   ]);
-  const srv = await startTestServer({ server: { tls_cert: `${tmp}/c.pem`, tls_key: `${tmp}/k.pem` } });
+  const srv = await startTestServer({ server: { tls_cert: operator.certPath, tls_key: operator.keyPath } });
   try {
-    const res = await curl(`https://127.0.0.1:${srv.port}/health`, { cacert: `${tmp}/c.pem` });
+    const res = await curl(`https://127.0.0.1:${srv.port}/health`, { cacert: operator.certPath });
     assert.equal(res.status, 200);
   } finally {
     await srv.close();

@@ -54,10 +54,7 @@ export async function writeTemp(
 }
 
 /** A CA made by openssl: self-signed root, or signed by `parent`. */
-export interface OpensslCa {
-  certPath: string;
-  keyPath: string;
-}
+export type OpensslCa = CertAndKey;
 
 /** Makes a CA certificate (v3, CA:true, keyCertSign) with openssl. */
 export async function makeOpensslCa(dir: string, name: string, parent?: OpensslCa): Promise<OpensslCa> {
@@ -122,4 +119,50 @@ export async function makeOpensslCa(dir: string, name: string, parent?: OpensslC
 /** Base64 (single line) of DER, as EST clients send it. */
 export function b64(der: Uint8Array<ArrayBuffer>): string {
   return der.toBase64();
+}
+
+/** A certificate and its key on disk. */
+export interface CertAndKey {
+  certPath: string;
+  keyPath: string;
+}
+
+/** A self-signed P-256 certificate from `openssl req -x509`, with `-addext` values (v3). */
+export async function makeSelfSigned(
+  dir: string,
+  subject: string,
+  addext: string[] = [],
+  keyPath?: string,
+): Promise<CertAndKey> {
+  const certPath = join(dir, `${crypto.randomUUID()}.crt`);
+  const key = keyPath ?? join(dir, `${crypto.randomUUID()}.key`);
+  const keyArgs = keyPath
+    ? ["-key", keyPath]
+    : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key];
+  const args = ["req", "-x509", ...keyArgs, "-subj", subject, "-days", "5", "-out", certPath];
+  for (const ext of addext) args.push("-addext", ext);
+  await runOk("openssl", args);
+  return { certPath, keyPath: key };
+}
+
+/**
+ * A certificate for `subject` signed by an openssl CA. `ext` holds extension
+ * lines (empty for a version 1 certificate); `extra` more `openssl x509` options.
+ */
+export async function issueFromCa(
+  dir: string,
+  ca: CertAndKey,
+  subject: string,
+  options: { ext?: string; extra?: string[] } = {},
+): Promise<CertAndKey & { der: Uint8Array<ArrayBuffer> }> {
+  const ext = options.ext ?? "basicConstraints=CA:false\nextendedKeyUsage=clientAuth\n";
+  const { csrPem, keyPath } = await makeCsr(dir, subject);
+  const csrPath = await writeTemp(dir, `${crypto.randomUUID()}.csr`, csrPem);
+  const certPath = join(dir, `${crypto.randomUUID()}.crt`);
+  const args = ["x509", "-req", "-in", csrPath, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial"];
+  args.push("-days", "2", "-out", certPath, ...(options.extra ?? []));
+  if (ext !== "") args.push("-extfile", await writeTemp(dir, `${crypto.randomUUID()}.ext`, ext));
+  await runOk("openssl", args);
+  const der = (await runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"])).stdout;
+  return { certPath, keyPath, der };
 }

@@ -16,6 +16,20 @@ export interface IssuedRecord {
   der: Uint8Array<ArrayBuffer>;
 }
 
+/** RFC 5280 CRLReason names accepted for revocation. */
+export const REVOCATION_REASONS = [
+  "unspecified",
+  "keyCompromise",
+  "cACompromise",
+  "affiliationChanged",
+  "superseded",
+  "cessationOfOperation",
+  "certificateHold",
+  "privilegeWithdrawn",
+  "aACompromise",
+] as const;
+export type RevocationReason = typeof REVOCATION_REASONS[number];
+
 /** A recorded certificate plus its revocation state. */
 export interface StoredRecord extends IssuedRecord {
   revokedAt?: Date;
@@ -64,6 +78,7 @@ export class IssuedStore {
   readonly #insert: StatementSync;
   readonly #bySerial: StatementSync;
   readonly #count: StatementSync;
+  readonly #revoke: StatementSync;
 
   constructor(path: string) {
     this.#db = new DatabaseSync(path);
@@ -75,6 +90,9 @@ export class IssuedStore {
     );
     this.#bySerial = this.#db.prepare("SELECT * FROM certificates WHERE serial = ?");
     this.#count = this.#db.prepare("SELECT COUNT(*) AS n FROM certificates");
+    this.#revoke = this.#db.prepare(
+      "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
+    );
   }
 
   /** Records an issuance; throws if the serial is already taken. */
@@ -102,6 +120,11 @@ export class IssuedStore {
   get(serial: string): StoredRecord | undefined {
     const row = this.#bySerial.get(serial) as Row | undefined;
     return row && fromRow(row);
+  }
+
+  /** Marks `serial` revoked; false when there is no such certificate or it already is. */
+  revoke(serial: string, reason: RevocationReason, at = new Date()): boolean {
+    return Number(this.#revoke.run(at.toISOString(), reason, serial).changes) === 1;
   }
 
   count(): number {

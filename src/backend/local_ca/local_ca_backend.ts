@@ -49,6 +49,13 @@ export class LocalCaBackend implements Backend {
     return this.issue(csr, ctx, "simplereenroll", renews);
   }
 
+  /** Looks the certificate up in the store when this CA issued it. */
+  isRevoked(certificate: x509.X509Certificate): Promise<boolean> {
+    if (certificate.issuer !== this.ca.cert.subject) return Promise.resolve(false);
+    const record = this.storeCall(() => this.store.get(certificate.serialNumber.toLowerCase()));
+    return Promise.resolve(record?.revokedAt !== undefined);
+  }
+
   /** Issues a certificate from a key pair this server holds (its own TLS certificate). */
   async issueServerTls(
     hostnames: string[],

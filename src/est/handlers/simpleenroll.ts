@@ -1,18 +1,12 @@
 import type { Context } from "hono";
 import { authorizeEnrollment } from "../../authz/enrollment_policy.ts";
 import { connectionInfo } from "../../tls/connection.ts";
-import { authenticate } from "../authenticate.ts";
-import { decodeRequestBody } from "../body_codec.ts";
-import { parseCsr } from "../csr.ts";
+import { authenticate, authPolicyFor } from "../authenticate.ts";
 import type { EstEnv } from "../env.ts";
-import { resolveLabel } from "../labels.ts";
-import { MEDIA, requireMediaType } from "../media_types.ts";
-import { encodeCertsOnly } from "../pkcs7.ts";
-import { readLimitedBody } from "../request_body.ts";
-import { base64Response } from "../responses.ts";
+import { issuanceProfile, resolveLabel } from "../labels.ts";
+import { issuedCertificateResponse } from "../responses.ts";
 import type { EstServices } from "../services.ts";
-
-const CSR_PEM_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+import { readCsr } from "./read_csr.ts";
 
 /** POST /simpleenroll: authenticate, read the CSR, apply policy, issue, answer with a certs-only PKCS#7. */
 export function simpleEnrollHandler(services: EstServices) {
@@ -20,10 +14,12 @@ export function simpleEnrollHandler(services: EstServices) {
   return async (c: Context<EstEnv>): Promise<Response> => {
     const label = c.req.param("label");
     const labelSettings = resolveLabel(label, settings.labels);
-    const principal = await authenticate(c, services);
-    requireMediaType(c.req.header("content-type"), MEDIA.pkcs10);
-    const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes);
-    const csr = await parseCsr(decodeRequestBody(body, CSR_PEM_LABELS), settings.keyPolicy);
+    const { principal, certificate } = await authenticate(
+      c,
+      services,
+      authPolicyFor(services, labelSettings),
+    );
+    const csr = await readCsr(c, settings);
     const connection = connectionInfo(c);
     const authzData = {
       principal,
@@ -33,18 +29,15 @@ export function simpleEnrollHandler(services: EstServices) {
     };
     const requestId = c.get("requestId");
     await authorizeEnrollment(
-      { csr, authzData, requestId },
+      { csr, authzData, requestId, tlsCertificate: certificate?.leaf },
       settings.enrollMatchIdentity,
       services.authorizer,
     );
     const issued = await services.backend.enroll(csr, {
       ...authzData,
       requestId,
-      profile: {
-        validityDays: labelSettings?.validity_days,
-        extendedKeyUsage: labelSettings?.extended_key_usage,
-      },
+      profile: issuanceProfile(labelSettings),
     });
-    return base64Response(encodeCertsOnly([issued.der]), MEDIA.certsOnly, settings.layout);
+    return issuedCertificateResponse(issued.der, settings.layout);
   };
 }

@@ -1,0 +1,41 @@
+import type { Context } from "hono";
+import { authorizeRenewal } from "../../authz/enrollment_policy.ts";
+import { connectionInfo } from "../../tls/connection.ts";
+import { authenticateRenewal } from "../authenticate.ts";
+import type { EstEnv } from "../env.ts";
+import { issuanceProfile, resolveLabel } from "../labels.ts";
+import { issuedCertificateResponse } from "../responses.ts";
+import type { EstServices } from "../services.ts";
+import { readCsr } from "./read_csr.ts";
+
+/**
+ * POST /simplereenroll: the TLS client certificate is the one renewed; the
+ * CSR must repeat its subject and SAN exactly (a new key is allowed).
+ */
+export function simpleReenrollHandler(services: EstServices) {
+  const { settings } = services;
+  return async (c: Context<EstEnv>): Promise<Response> => {
+    const label = c.req.param("label");
+    const labelSettings = resolveLabel(label, settings.labels);
+    const { principal, certificate } = await authenticateRenewal(c, services);
+    const csr = await readCsr(c, settings);
+    const connection = connectionInfo(c);
+    const authzData = {
+      principal,
+      remoteAddr: connection.remoteAddr,
+      label,
+      clientCertChain: connection.peerChain,
+    };
+    const requestId = c.get("requestId");
+    await authorizeRenewal(
+      { csr, authzData, requestId, tlsCertificate: certificate.leaf },
+      services.authorizer,
+    );
+    const issued = await services.backend.reenroll(csr, certificate.identity.der, {
+      ...authzData,
+      requestId,
+      profile: issuanceProfile(labelSettings),
+    });
+    return issuedCertificateResponse(issued.der, settings.layout);
+  };
+}

@@ -1,0 +1,169 @@
+import * as x509 from "@peculiar/x509";
+import * as pkijs from "pkijs";
+import { type CertificateIdentity, certificateIdentity } from "../realm/certificate_identity.ts";
+
+/** Why a presented client certificate is used: to log in, or as the certificate being renewed. */
+export type ChainPurpose = "authentication" | "renewal";
+
+/** The result of validating a presented chain. */
+export type ChainVerdict =
+  | { ok: true; identity: CertificateIdentity; leaf: x509.X509Certificate }
+  | { ok: false; reason: string };
+
+/** Whether a client certificate must carry an EKU with clientAuth, or only when it has an EKU at all. */
+export type EkuPolicy = "required" | "if-present";
+
+/** DER certificates, fetched when needed (a remote CA's chain may change or be briefly unavailable). */
+export type AnchorSource = () => Promise<Uint8Array<ArrayBuffer>[]>;
+
+export interface ChainValidatorOptions {
+  /** Trust anchors for authentication: the backend's CA chain plus `client_ca`. */
+  anchors: AnchorSource;
+  /** Trust anchors for renewal: only the CA that issues here. */
+  renewalAnchors: AnchorSource;
+  ekuPolicy: EkuPolicy;
+  /** True when the issuing CA has revoked the certificate. */
+  isRevoked?: (leaf: x509.X509Certificate) => Promise<boolean>;
+}
+
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+const ANY_EKU = "2.5.29.37.0";
+const KU_OID = "2.5.29.15";
+const EKU_OID = "2.5.29.37";
+const BC_OID = "2.5.29.19";
+
+/** Signature algorithms accepted anywhere in a client chain (no MD5, no SHA-1). */
+const SIGNATURE_OIDS = new Set([
+  "1.2.840.113549.1.1.11",
+  "1.2.840.113549.1.1.12",
+  "1.2.840.113549.1.1.13",
+  "1.2.840.113549.1.1.10",
+  "1.2.840.10045.4.3.2",
+  "1.2.840.10045.4.3.3",
+  "1.2.840.10045.4.3.4",
+  "1.3.101.112",
+]);
+
+/** pkijs outcomes (by message, as its codes are not stable across paths), grouped into what a client is told. */
+function reasonFor(message: string): string {
+  if (/not yet valid or expired/.test(message)) return "certificate is expired or not yet valid";
+  if (/certificate path|name chaining/i.test(message)) return "certificate was not issued by a trusted CA";
+  if (/not a CA|keyCertSign|BasicConstraints|end-user certificate/.test(message)) {
+    return "certificate chain violates a CA constraint";
+  }
+  return "certificate chain is not valid";
+}
+
+/**
+ * Validates client certificate chains in the application (the TLS layer
+ * accepts any certificate so that one port serves password and certificate
+ * clients): path to a trust anchor with signatures, validity periods and CA
+ * constraints (pkijs), then path length, signature algorithms, fitness for
+ * clientAuth, and revocation by the local CA.
+ */
+export class ClientChainValidator {
+  readonly #parsed = new WeakMap<Uint8Array<ArrayBuffer>[], pkijs.Certificate[]>();
+
+  constructor(private readonly options: ChainValidatorOptions) {}
+
+  /** Anchors parsed once per distinct list the source hands out. */
+  private async anchors(source: AnchorSource): Promise<pkijs.Certificate[]> {
+    const ders = await source().catch(() => []);
+    let parsed = this.#parsed.get(ders);
+    if (parsed === undefined) {
+      parsed = ders.map((der) => pkijs.Certificate.fromBER(der));
+      this.#parsed.set(ders, parsed);
+    }
+    return parsed;
+  }
+
+  async validate(
+    chain: Uint8Array<ArrayBuffer>[],
+    purpose: ChainPurpose,
+    now = new Date(),
+  ): Promise<ChainVerdict> {
+    let certs: pkijs.Certificate[];
+    let leaf: x509.X509Certificate;
+    try {
+      certs = chain.map((der) => pkijs.Certificate.fromBER(der));
+      leaf = new x509.X509Certificate(chain[0]);
+    } catch {
+      return { ok: false, reason: "certificate cannot be parsed" };
+    }
+    const leafProblem = this.leafProblem(certs[0]);
+    if (leafProblem) return { ok: false, reason: leafProblem };
+    const anchors = await this.anchors(
+      purpose === "renewal" ? this.options.renewalAnchors : this.options.anchors,
+    );
+    const path = await buildPath(certs, anchors, now);
+    if (typeof path === "string") {
+      const trustedElsewhere = purpose === "renewal" &&
+        typeof await buildPath(certs, await this.anchors(this.options.anchors), now) !== "string";
+      return { ok: false, reason: trustedElsewhere ? "certificate was not issued by this CA" : path };
+    }
+    const pathProblem = checkPath(path);
+    if (pathProblem) return { ok: false, reason: pathProblem };
+    if (await this.options.isRevoked?.(leaf)) return { ok: false, reason: "certificate has been revoked" };
+    return { ok: true, leaf, identity: certificateIdentity(chain[0]) };
+  }
+
+  private leafProblem(leaf: pkijs.Certificate): string | undefined {
+    if (leaf.version !== 2) return "certificate is not X.509 version 3";
+    const ku = extension(leaf, KU_OID);
+    if (ku) {
+      const bits = new Uint8Array(
+        (ku.parsedValue as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView,
+      );
+      if ((bits[0] & 0x80) === 0) return "certificate keyUsage does not allow digitalSignature";
+    }
+    const eku = extension(leaf, EKU_OID)?.parsedValue as pkijs.ExtKeyUsage | undefined;
+    if (eku === undefined && this.options.ekuPolicy === "required") {
+      return "certificate has no extendedKeyUsage with clientAuth";
+    }
+    if (eku && !eku.keyPurposes.some((p) => p === CLIENT_AUTH || p === ANY_EKU)) {
+      return "certificate extendedKeyUsage does not include clientAuth";
+    }
+    return undefined;
+  }
+}
+
+function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
+  return cert.extensions?.find((e) => e.extnID === oid);
+}
+
+/** The validated path, leaf first and anchor last, or why there is none. */
+async function buildPath(
+  certs: pkijs.Certificate[],
+  anchors: pkijs.Certificate[],
+  now: Date,
+): Promise<pkijs.Certificate[] | string> {
+  if (anchors.length === 0) return "certificate was not issued by a trusted CA";
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: anchors,
+    certs: [...certs.slice(1), certs[0]],
+    checkDate: now,
+  });
+  try {
+    const result = await engine.verify();
+    if (result.result && result.certificatePath) return result.certificatePath;
+    return reasonFor(result.resultMessage);
+  } catch (err) {
+    return reasonFor(String((err as { resultMessage?: string }).resultMessage ?? err));
+  }
+}
+
+/** What pkijs leaves to the caller: path lengths and signature algorithms. */
+function checkPath(path: pkijs.Certificate[]): string | undefined {
+  for (const cert of path.slice(0, -1)) {
+    if (!SIGNATURE_OIDS.has(cert.signatureAlgorithm.algorithmId)) {
+      return "certificate chain uses a weak or unsupported signature algorithm";
+    }
+  }
+  // path[i] for i >= 1 is a CA; the number of CAs below it (excluding the leaf) must not exceed its pathLen.
+  for (let i = 1; i < path.length; i++) {
+    const bc = extension(path[i], BC_OID)?.parsedValue as pkijs.BasicConstraints | undefined;
+    const limit = typeof bc?.pathLenConstraint === "number" ? bc.pathLenConstraint : undefined;
+    if (limit !== undefined && i - 1 > limit) return "certificate chain exceeds a CA path length constraint";
+  }
+  return undefined;
+}
