@@ -20,6 +20,8 @@ usage:
   pki-est-server --version | --help
 
 DIR defaults to $EST_CONFIG_DIR, else /etc/pki/est.
+signals: SIGTERM/SIGINT drain in-flight requests and exit; SIGHUP reloads the TLS certificate,
+realm, authorizer and client trust anchors (a configuration that does not load is ignored).
 exit codes: 0 clean shutdown, 1 start failure, 2 bad configuration or usage.
 `;
 
@@ -53,6 +55,7 @@ async function serve(dir: string): Promise<number> {
   const config = loadConfig(dir);
   await setupLogging(config.log);
   const server = await startServer(config);
+  Deno.addSignalListener("SIGHUP", () => void server.reload());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, resolve);
   });

@@ -1,17 +1,23 @@
 import { readFileSync } from "node:fs";
 import { getLogger } from "@logtape/logtape";
+import type { Authorizer } from "./authz/authorizer.ts";
 import { createAuthorizer } from "./authz/registry.ts";
 import type { Backend } from "./backend/backend.ts";
-import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import { toPem } from "./backend/local_ca/key_algorithms.ts";
+import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import { createBackend } from "./backend/registry.ts";
 import { ConfigError } from "./config/errors.ts";
-import type { EstConfig } from "./config/load.ts";
+import { type EstConfig, loadConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
-import type { EstServices } from "./est/services.ts";
 import { decodeBase64 } from "./est/body_codec.ts";
+import type { EstServices } from "./est/services.ts";
+import { AuditLog } from "./ops/audit_log.ts";
+import { instrumentBackend } from "./ops/instrumented_backend.ts";
+import { EstMetrics } from "./ops/metrics.ts";
+import { type MetricsListener, startMetricsListener } from "./ops/metrics_listener.ts";
+import type { Realm } from "./realm/realm.ts";
 import { createRealm } from "./realm/registry.ts";
-import { type AnchorSource, ClientChainValidator } from "./tls/client_chain.ts";
+import { ClientChainValidator } from "./tls/client_chain.ts";
 import { startTlsListener, type TlsListener, type TlsMaterial } from "./tls/listener.ts";
 import { readTlsFiles, SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import { VERSION } from "./version.ts";
@@ -21,24 +27,43 @@ const log = getLogger(["est", "server"]);
 /** A started server. */
 export interface RunningServer {
   readonly port: number;
+  /** Port of the metrics listener, when metrics are enabled. */
+  readonly metricsPort?: number;
+  /** The backend as built from configuration (uninstrumented). */
   readonly backend: Backend;
   readonly listener: TlsListener;
+  /**
+   * Re-reads the configuration directory and applies the TLS certificate and
+   * key, realm, authoriser and client trust anchors. A configuration that does
+   * not load keeps everything as it was. Resolves to whether it applied.
+   */
+  reload(): Promise<boolean>;
   /** Drains in-flight requests (up to the configured grace) and releases every resource. */
   close(): Promise<void>;
 }
 
-/** Wires configuration to seams, the app and the TLS listener, and starts serving. */
+/** The parts of the running configuration a reload replaces. */
+interface Reloadable {
+  realm?: Realm;
+  authorizer?: Authorizer;
+  clientCa: Uint8Array<ArrayBuffer>[];
+  tls?: TlsMaterial;
+}
+
+/** Wires configuration to seams, the app and the listeners, and starts serving. */
 export async function startServer(config: EstConfig): Promise<RunningServer> {
-  const backend = await createBackend(config.backend, config.server.state_dir);
-  const realm = config.realm && createRealm(config.realm);
-  const authorizer = createAuthorizer(config.authorizer);
-  const clientCaCerts = config.server.client_ca ? readPemCertificates(config.server.client_ca) : [];
+  const rawBackend = await createBackend(config.backend, config.server.state_dir);
+  const connections = { count: () => 0 };
+  const metrics = new EstMetrics(() => connections.count());
+  const backend = instrumentBackend(rawBackend, config.backend.kind, metrics);
+  const audit = config.audit.path === undefined ? undefined : await AuditLog.open(config.audit.path);
+  const current = buildReloadable(config);
   const services: EstServices = {
     backend,
-    realm,
-    authorizer,
+    realm: current.realm,
+    authorizer: current.authorizer,
     clientCerts: new ClientChainValidator({
-      anchors: withExtraAnchors(() => backend.caCerts(undefined), clientCaCerts),
+      anchors: anchorsWithClientCa(() => backend.caCerts(undefined), () => current.clientCa),
       renewalAnchors: () => backend.caCerts(undefined),
       ekuPolicy: config.auth.client_cert_eku,
       isRevoked: backend.isRevoked?.bind(backend),
@@ -55,32 +80,86 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
       version: VERSION,
     },
   };
-  if (!realm) log.warning("no realm configured: every request that needs a password gets 401");
-  const selfIssued = serverCertificateIssuer(config, backend);
-  const tls: TlsMaterial = selfIssued
-    ? await selfIssued.current()
-    : readTlsFiles(config.server.tls_cert!, config.server.tls_key!);
-  const listener = await startTlsListener(createEstApp(services), {
+  if (!current.realm) log.warning("no realm configured: every request that needs a password gets 401");
+  const selfIssued = serverCertificateIssuer(config, rawBackend);
+  const tls = current.tls ?? await selfIssued!.current();
+  const listener = await startTlsListener(createEstApp(services, { metrics, audit }), {
     host: config.server.bind.host,
     port: config.server.bind.port,
     tls,
-    clientCaPem: await clientTrustPem(config, backend),
+    clientCaPem: await clientTrustPem(backend, current.clientCa),
     requestTimeoutSeconds: config.server.request_timeout,
   });
+  connections.count = () => listener.connectionCount();
   selfIssued?.startRenewal((material) => listener.setTls(material));
-  log.info("serving EST on https://{host}:{port}/.well-known/est/", {
+  const metricsListener: MetricsListener | undefined = config.metrics.enabled
+    ? await startMetricsListener(config.metrics.bind.host, config.metrics.bind.port, metrics.registry)
+    : undefined;
+  log.info("serving EST on https://{host}:{port}/.well-known/est/ (metrics: {metrics})", {
     host: config.server.bind.host,
     port: listener.port,
+    metrics: metricsListener ? `http://${config.metrics.bind.host}:${metricsListener.port}/metrics` : "off",
   });
+
   return {
     port: listener.port,
-    backend,
+    metricsPort: metricsListener?.port,
+    backend: rawBackend,
     listener,
+    async reload() {
+      let nextConfig: EstConfig;
+      let next: Reloadable;
+      try {
+        nextConfig = loadConfig(config.dir);
+        next = buildReloadable(nextConfig);
+      } catch (err) {
+        log.error("reload refused, keeping the running configuration: {error}", { error: String(err) });
+        return false;
+      }
+      if (JSON.stringify(nextConfig.backend) !== JSON.stringify(config.backend)) {
+        log.warning("backend settings changed: they apply after a restart");
+      }
+      if (next.tls === undefined && current.tls !== undefined) {
+        log.warning("switching to a self-issued TLS certificate needs a restart");
+        next.tls = current.tls;
+      }
+      const previous = { realm: services.realm, authorizer: services.authorizer };
+      Object.assign(current, next);
+      services.realm = next.realm;
+      services.authorizer = next.authorizer;
+      services.settings.enrollMatchIdentity = nextConfig.authorizer.enrollMatchTLSSubjSAN;
+      listener.setTls(next.tls, await clientTrustPem(backend, next.clientCa));
+      // In-flight requests may still hold the old ones; let them finish first.
+      setTimeout(
+        () => void Promise.allSettled([previous.realm?.close(), previous.authorizer?.close()]),
+        30_000,
+      );
+      log.info("configuration reloaded (TLS certificate, realm, authorizer, client trust anchors)");
+      return true;
+    },
     async close() {
       selfIssued?.stop();
       await listener.close(config.server.shutdown_grace * 1000);
-      await Promise.allSettled([backend.close(), realm?.close(), authorizer?.close()]);
+      await Promise.allSettled([
+        metricsListener?.close(),
+        backend.close(),
+        services.realm?.close(),
+        services.authorizer?.close(),
+        audit?.close(),
+      ]);
     },
+  };
+}
+
+/** Builds what a reload swaps; throws (leaving nothing half-applied) when any part cannot be built. */
+function buildReloadable(config: EstConfig): Reloadable {
+  return {
+    realm: config.realm && createRealm(config.realm),
+    authorizer: createAuthorizer(config.authorizer),
+    clientCa: config.server.client_ca ? readPemCertificates(config.server.client_ca) : [],
+    tls: config.server.tls_cert === undefined
+      ? undefined
+      : readTlsFiles(config.server.tls_cert, config.server.tls_key!),
   };
 }
 
@@ -104,28 +183,38 @@ function serverCertificateIssuer(
 }
 
 /** The CA names announced in the TLS CertificateRequest (clients pick a certificate by them). */
-async function clientTrustPem(config: EstConfig, backend: Backend): Promise<string> {
+async function clientTrustPem(backend: Backend, clientCa: Uint8Array<ArrayBuffer>[]): Promise<string> {
   const chain = await backend.caCerts(undefined).catch(() => []);
-  const extra = config.server.client_ca ? readFileSync(config.server.client_ca, "utf8") : "";
-  return chain.map((der) => toPem(der, "CERTIFICATE")).join("") + extra;
+  return [...chain, ...clientCa].map((der) => toPem(der, "CERTIFICATE")).join("");
 }
 
 /** The DER certificates of a PEM bundle; a file without any is a configuration error. */
 function readPemCertificates(path: string): Uint8Array<ArrayBuffer>[] {
   const blocks =
-    readFileSync(path, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    readFileSync(path, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ??
+      [];
   if (blocks.length === 0) {
     throw new ConfigError([{ file: path, key: "server.client_ca", message: "no PEM certificate found" }]);
   }
   return blocks.map((block) => decodeBase64(block.replace(/-----[A-Z ]+-----/g, "")));
 }
 
-/** The backend's chain plus fixed extra anchors, as one stable list per chain the backend returns. */
-function withExtraAnchors(chain: AnchorSource, extra: Uint8Array<ArrayBuffer>[]): AnchorSource {
-  let last: { chain: Uint8Array<ArrayBuffer>[]; combined: Uint8Array<ArrayBuffer>[] } | undefined;
+/** The backend's chain plus the client CA anchors, as one stable list while neither changes. */
+function anchorsWithClientCa(
+  chain: () => Promise<Uint8Array<ArrayBuffer>[]>,
+  clientCa: () => Uint8Array<ArrayBuffer>[],
+): () => Promise<Uint8Array<ArrayBuffer>[]> {
+  let last: {
+    chain: Uint8Array<ArrayBuffer>[];
+    extra: Uint8Array<ArrayBuffer>[];
+    all: Uint8Array<ArrayBuffer>[];
+  };
   return async () => {
     const current = await chain();
-    if (last?.chain !== current) last = { chain: current, combined: [...current, ...extra] };
-    return last.combined;
+    const extra = clientCa();
+    if (last?.chain !== current || last.extra !== extra) {
+      last = { chain: current, extra, all: [...current, ...extra] };
+    }
+    return last.all;
   };
 }

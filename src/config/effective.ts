@@ -28,6 +28,7 @@ export function renderEffectiveConfig(config: EstConfig): string {
     server: { ...config.server, bind: formatBind(config.server.bind) },
     metrics: { ...config.metrics, bind: formatBind(config.metrics.bind) },
     log: config.log,
+    audit: config.audit.path === undefined ? { enabled: false } : { enabled: true, path: config.audit.path },
     est: config.est,
     auth: config.auth,
     labels: config.labels,

@@ -29,6 +29,8 @@ export interface EstConfig {
   server: ServerSettings;
   metrics: MetricsSettings;
   log: LogSettings;
+  /** Where audit records go; undefined when auditing is off. */
+  audit: { path?: string };
   est: EstSettings;
   auth: AuthSettings;
   labels: Record<string, LabelSettings>;
@@ -92,6 +94,11 @@ export function loadConfig(dir: string): EstConfig {
     server,
     metrics: settings.metrics,
     log: settings.log,
+    audit: {
+      path: settings.audit.enabled
+        ? resolve(root, settings.audit.path ?? join(server.state_dir, "audit.jsonl"))
+        : undefined,
+    },
     est: settings.est,
     auth: settings.auth,
     labels: settings.labels,

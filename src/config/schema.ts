@@ -26,6 +26,12 @@ const metricsSection = z.strictObject({
   enabled: boolean.default(true),
 });
 
+const auditSection = z.strictObject({
+  enabled: boolean.default(true),
+  /** Relative to the configuration directory; default `<state_dir>/audit.jsonl`. */
+  path: text.optional(),
+});
+
 const logSection = z.strictObject({
   level: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   format: z.enum(["json", "text"], { error: 'must be "json" or "text"' }).default("json"),
@@ -105,6 +111,7 @@ export const serverTomlSchema = z.strictObject({
   server: serverSection.default(() => serverSection.parse({})),
   metrics: metricsSection.default(() => metricsSection.parse({})),
   log: logSection.default(() => logSection.parse({})),
+  audit: auditSection.default(() => auditSection.parse({})),
   est: estSection.default(() => estSection.parse({})),
   auth: authSection.default(() => authSection.parse({})),
   labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
@@ -122,6 +129,7 @@ export type ServerToml = z.output<typeof serverTomlSchema>;
 export type ServerSettings = ServerToml["server"];
 export type MetricsSettings = ServerToml["metrics"];
 export type LogSettings = ServerToml["log"];
+export type AuditSettings = ServerToml["audit"];
 export type EstSettings = ServerToml["est"];
 export type AuthSettings = ServerToml["auth"];
 export type LabelSettings = ServerToml["labels"][string];

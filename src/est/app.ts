@@ -1,6 +1,10 @@
 import { getLogger } from "@logtape/logtape";
-import { type Handler, Hono } from "hono";
+import { type Context, type Handler, Hono, type Next } from "hono";
 import { accessLogMiddleware } from "../ops/access_log.ts";
+import type { AuditLog } from "../ops/audit_log.ts";
+import { auditMiddleware } from "../ops/audit_middleware.ts";
+import type { EstMetrics } from "../ops/metrics.ts";
+import { metricsMiddleware } from "../ops/metrics_middleware.ts";
 import { requestIdMiddleware } from "../ops/request_id.ts";
 import { mountServiceRoutes } from "../ops/service_routes.ts";
 import type { EstEnv } from "./env.ts";
@@ -29,24 +33,37 @@ const OPERATIONS: readonly Operation[] = [
   { name: "simplereenroll", method: "POST", handler: simpleReenrollHandler },
 ];
 
-/** Builds the HTTP application: EST operations, service endpoints, request IDs, access log, errors. */
-export function createEstApp(services: EstServices): Hono<EstEnv> {
+/** What the app reports to: metrics, and the audit trail of issuing operations. */
+export interface Observers {
+  metrics?: EstMetrics;
+  audit?: AuditLog;
+}
+
+/**
+ * Builds the HTTP application: EST operations, service endpoints, request
+ * IDs, access log, metrics, audit, errors.
+ */
+export function createEstApp(services: EstServices, observers: Observers = {}): Hono<EstEnv> {
   const style = services.settings.errorStyle;
   const app = new Hono<EstEnv>({ strict: true });
   app.use(requestIdMiddleware, accessLogMiddleware);
+  if (observers.metrics) app.use(metricsMiddleware(observers.metrics));
+  const audit = observers.audit && auditMiddleware(observers.audit, style);
   for (const op of OPERATIONS) {
     const handler = op.handler(services);
     const allow = op.method === "GET" ? ["GET", "HEAD"] : ["POST"];
     for (const path of [`/.well-known/est/${op.name}`, `/.well-known/est/:label/${op.name}`]) {
-      app.on(op.method, path, async (c, next) => {
+      const route = async (c: Context<EstEnv>, next: Next) => {
         c.set("operation", op.name);
         c.set("label", c.req.param("label"));
         await next();
-      }, handler);
-      app.all(path, methodGuard(allow));
+      };
+      if (audit && op.method === "POST") app.on(op.method, path, route, audit, handler);
+      else app.on(op.method, path, route, handler);
+      app.all(path, methodGuard(allow, op.name));
     }
   }
-  mountServiceRoutes(app, { ...services, version: services.settings.version });
+  mountServiceRoutes(app, services);
   app.notFound(() => errorResponse(new NotFoundError("Not found"), style));
   app.onError((err, c) => {
     if (!(err instanceof EstError) || err.status >= 500) {

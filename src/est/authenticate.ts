@@ -58,7 +58,7 @@ export async function authenticate(
         requestId: c.get("requestId"),
       });
     }
-    if (policy.certExcludesBasic) throw new UnauthorizedError("Client certificate not accepted", realmName);
+    if (policy.certExcludesBasic) throw refused(c, "cert", "Client certificate not accepted", realmName);
   }
   if (!policy.methods.includes("basic")) {
     throw new UnauthorizedError("Client certificate required", realmName);
@@ -70,7 +70,7 @@ export async function authenticate(
   const principal = await realmCall(() =>
     services.realm!.authenticate(credentials.username, credentials.password)
   );
-  if (principal === null) throw new UnauthorizedError("Invalid credentials", realmName);
+  if (principal === null) throw refused(c, "basic", "Invalid credentials", realmName);
   return remember(c, { principal });
 }
 
@@ -85,10 +85,13 @@ export async function authenticateRenewal(
   const { peerChain } = connectionInfo(c);
   if (peerChain.length === 0) throw new ForbiddenError("Unable to locate certificate to be renewed.");
   const verdict = await services.clientCerts.validate(peerChain, "renewal");
-  if (!verdict.ok) throw new ForbiddenError(`Client certificate rejected: ${verdict.reason}`);
+  if (!verdict.ok) {
+    c.set("authFailure", "cert");
+    throw new ForbiddenError(`Client certificate rejected: ${verdict.reason}`);
+  }
   const principal = await certificatePrincipal(services, verdict.identity);
   if (principal === null) {
-    throw new UnauthorizedError("Client certificate not accepted", services.settings.auth.realm_name);
+    throw refused(c, "cert", "Client certificate not accepted", services.settings.auth.realm_name);
   }
   remember(c, { principal, certificate: verdict });
   return { principal, certificate: verdict };
@@ -117,6 +120,17 @@ async function realmCall(call: () => Promise<Principal | null>): Promise<Princip
     log.error("realm failed: {error}", { error: err });
     throw new UnavailableError("Authentication service unavailable", 30);
   }
+}
+
+/** A 401 for credentials that were presented and refused (counted as an authentication failure). */
+function refused(
+  c: Context<EstEnv>,
+  method: "basic" | "cert",
+  message: string,
+  realmName: string,
+): UnauthorizedError {
+  c.set("authFailure", method);
+  return new UnauthorizedError(message, realmName);
 }
 
 function remember(c: Context<EstEnv>, authenticated: Authenticated): Authenticated {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IssuedCertificate } from "../backend/backend.ts";
 import type { CertificateIdentity } from "../realm/certificate_identity.ts";
+import type { ParsedCsr } from "./csr.ts";
 import type { Principal } from "../realm/realm.ts";
 
 /** Hono environment of every route: the node request/response pair and per-request values. */
@@ -13,5 +15,11 @@ export interface EstEnv {
     principal?: Principal;
     /** The validated client certificate the principal was established from. */
     clientCertificate?: CertificateIdentity;
+    /** The request's CSR, once read and verified. */
+    csr?: ParsedCsr;
+    /** The certificate this request obtained, once the backend issued it. */
+    issued?: IssuedCertificate;
+    /** The method whose credentials were refused, when authentication failed. */
+    authFailure?: "basic" | "cert";
   };
 }

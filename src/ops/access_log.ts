@@ -19,6 +19,7 @@ export const accessLogMiddleware: MiddlewareHandler<EstEnv> = async (c, next) =>
     operation: c.get("operation"),
     label: c.get("label"),
     principal: c.get("principal")?.name,
+    clientCertSubject: c.get("clientCertificate")?.subjectDn,
     remoteAddr: connection.remoteAddr,
     tlsProtocol: connection.tlsProtocol,
   });

@@ -1,17 +1,8 @@
-import type { Hono } from "hono";
-import type { Authorizer } from "../authz/authorizer.ts";
-import type { Backend } from "../backend/backend.ts";
+import type { Context, Hono } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { methodGuard } from "../est/method_guard.ts";
-import type { CheckResult, Realm } from "../realm/realm.ts";
-
-/** What the readiness probe checks. */
-export interface ReadinessTargets {
-  backend: Backend;
-  realm?: Realm;
-  authorizer?: Authorizer;
-  version: string;
-}
+import type { EstServices } from "../est/services.ts";
+import type { CheckResult } from "../realm/realm.ts";
 
 /** Dogtag's application info document, exactly as Jackson pretty-prints it. */
 export const APP_INFO_BODY =
@@ -25,22 +16,33 @@ async function check(probe: () => Promise<CheckResult>): Promise<CheckResult> {
   }
 }
 
+/** The readiness document: each dependency's check (as they are now, after any reload), 503 if one fails. */
+async function readiness(c: Context<EstEnv>, services: EstServices): Promise<Response> {
+  const { backend, realm, authorizer } = services;
+  const checks: Record<string, CheckResult> = { backend: await check(() => backend.health()) };
+  if (realm) checks.realm = await check(() => realm.health());
+  if (authorizer) checks.authorizer = await check(() => authorizer.health());
+  const ready = Object.values(checks).every((r) => r.ok);
+  return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+}
+
 /** Mounts /health (liveness), /ready (readiness) and the Dogtag app-info documents; none needs auth. */
-export function mountServiceRoutes(app: Hono<EstEnv>, targets: ReadinessTargets): void {
-  app.get("/health", (c) => c.json({ status: "healthy", version: targets.version }));
-  app.get("/ready", async (c) => {
-    const checks: Record<string, CheckResult> = {
-      backend: await check(() => targets.backend.health()),
-    };
-    if (targets.realm) checks.realm = await check(() => targets.realm!.health());
-    if (targets.authorizer) checks.authorizer = await check(() => targets.authorizer!.health());
-    const ready = Object.values(checks).every((r) => r.ok);
-    return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
-  });
-  for (const path of ["/.well-known/est/", "/.well-known/est/info"]) {
-    app.get(path, (c) => c.body(APP_INFO_BODY, 200, { "Content-Type": "application/json" }));
-  }
-  for (const path of ["/health", "/ready", "/.well-known/est/", "/.well-known/est/info"]) {
-    app.all(path, methodGuard(["GET", "HEAD"]));
+export function mountServiceRoutes(app: Hono<EstEnv>, services: EstServices): void {
+  const routes: [string, string, (c: Context<EstEnv>) => Response | Promise<Response>][] = [
+    ["/health", "health", (c) => c.json({ status: "healthy", version: services.settings.version })],
+    ["/ready", "ready", (c) => readiness(c, services)],
+    ["/.well-known/est/", "info", (c) => c.body(APP_INFO_BODY, 200, { "Content-Type": "application/json" })],
+    [
+      "/.well-known/est/info",
+      "info",
+      (c) => c.body(APP_INFO_BODY, 200, { "Content-Type": "application/json" }),
+    ],
+  ];
+  for (const [path, operation, handler] of routes) {
+    app.get(path, (c) => {
+      c.set("operation", operation);
+      return handler(c);
+    });
+    app.all(path, methodGuard(["GET", "HEAD"], operation));
   }
 }

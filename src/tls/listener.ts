@@ -23,8 +23,11 @@ export interface ListenerOptions {
 /** A running HTTPS listener. */
 export interface TlsListener {
   readonly port: number;
-  /** Serves new connections with a new certificate; existing ones keep theirs. */
-  setTls(tls: TlsMaterial): void;
+  /**
+   * Serves new connections with a new certificate and/or announced client CA
+   * list (each kept when not given); existing connections keep theirs.
+   */
+  setTls(tls?: TlsMaterial, clientCaPem?: string): void;
   /** Connections currently open. */
   connectionCount(): number;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then drops what is left. */
@@ -56,6 +59,7 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
   server.requestTimeout = options.requestTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(server.requestTimeout, 20_000);
   server.keepAliveTimeout = 5_000;
+  let current = { tls: options.tls, clientCaPem: options.clientCaPem };
   const sockets = new Set<Socket>();
   server.on("secureConnection", (socket: Socket) => {
     sockets.add(socket);
@@ -70,7 +74,10 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
   });
   return {
     port: (server.address() as AddressInfo).port,
-    setTls: (tls) => server.setSecureContext(secureOptions(tls, options.clientCaPem)),
+    setTls: (tls, clientCaPem) => {
+      current = { tls: tls ?? current.tls, clientCaPem: clientCaPem ?? current.clientCaPem };
+      server.setSecureContext(secureOptions(current.tls, current.clientCaPem));
+    },
     connectionCount: () => sockets.size,
     close: (graceMs) => closeGracefully(server, sockets, graceMs),
   };

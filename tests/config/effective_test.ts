@@ -44,6 +44,7 @@ Deno.test("effective config: renders as TOML that names sources and hides the pa
   assert.equal(doc.realm.class, "in-memory");
   assert.equal(doc.authorizer.class, "external-process");
   assert.equal(doc.backend.class, "local-ca");
+  assert.equal(doc.audit.enabled, true);
 });
 
 Deno.test("effective config: without a realm or authorizer section", async () => {
@@ -51,4 +52,7 @@ Deno.test("effective config: without a realm or authorizer section", async () =>
   const doc = parse(renderEffectiveConfig(loadConfig(dir))) as Record<string, Record<string, unknown>>;
   assert.equal(doc.realm, undefined);
   assert.deepEqual({ ...doc.authorizer }, { enrollMatchTLSSubjSAN: true });
+  await Deno.writeTextFile(join(dir, "server.toml"), "[audit]\nenabled = false\n");
+  const off = parse(renderEffectiveConfig(loadConfig(dir))) as Record<string, Record<string, unknown>>;
+  assert.deepEqual({ ...off.audit }, { enabled: false });
 });

@@ -30,6 +30,7 @@ Deno.test("config: an empty directory means every default (local CA, loopback)",
   assert.equal(config.server.max_body_bytes, 65536);
   assert.deepEqual(config.metrics.bind, { host: "127.0.0.1", port: 9090 });
   assert.equal(config.log.format, "json");
+  assert.deepEqual(config.audit, { path: join(dir, "state", "audit.jsonl") });
   assert.equal(config.est.base64_line_length, 0);
   assert.equal(config.backend.kind, "local-ca");
   assert.equal(config.backend.keyType, "P-256");
@@ -63,6 +64,9 @@ enabled = false
 [log]
 level = "debug"
 format = "text"
+
+[audit]
+path = "logs/audit.jsonl"
 
 [est]
 compat = "dogtag"
@@ -115,6 +119,7 @@ enrollMatchTLSSubjSAN = "FALSE"
   assert.equal(c.server.state_dir, "/var/lib/est");
   assert.equal(c.metrics.enabled, false);
   assert.deepEqual(c.log, { level: "debug", format: "text" });
+  assert.deepEqual(c.audit, { path: join(dir, "logs/audit.jsonl") });
   assert.equal(c.est.compat, "dogtag");
   assert.equal(c.est.base64_line_ending, "crlf");
   assert.deepEqual(c.est.csrattrs, [
@@ -238,6 +243,11 @@ Deno.test("config: auth methods must be known and not empty", async () => {
       "server.toml:5: labels.x.auth_methods: methods are basic, cert",
     ],
   );
+});
+
+Deno.test("config: auditing can be switched off", async () => {
+  const dir = await configDir({ "server.toml": "[audit]\nenabled = false\n" });
+  assert.deepEqual(loadConfig(dir).audit, { path: undefined });
 });
 
 Deno.test("config: a value of the wrong type", async () => {

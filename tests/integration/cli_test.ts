@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { curl } from "../support/curl.ts";
 import { makeCsr } from "../support/pki.ts";
 import { certsFromPkcs7Base64 } from "../support/server.ts";
+import { freePort, spawnServer } from "../support/server_process.ts";
 import { runOk } from "../support/tools.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -20,18 +21,15 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 async function copyDefaultConfig(port: number): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "est-cli-" });
   const toml = await Deno.readTextFile(join(root, "config", "server.toml"));
   assert.match(toml, /bind = "127\.0\.0\.1:8443"/);
-  await Deno.writeTextFile(join(dir, "server.toml"), toml.replace("127.0.0.1:8443", `127.0.0.1:${port}`));
+  const metrics = '\n[metrics]\nbind = "127.0.0.1:0"\n';
+  await Deno.writeTextFile(
+    join(dir, "server.toml"),
+    toml.replace("127.0.0.1:8443", `127.0.0.1:${port}`) + metrics,
+  );
   return dir;
 }
 
@@ -71,21 +69,9 @@ Deno.test("cli: check-config on a broken config exits 2 with file:line errors", 
 Deno.test("cli: serve runs the embedded default; demo user enrolls; SIGTERM exits 0", opts, async () => {
   const port = freePort();
   const dir = await copyDefaultConfig(port);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, "serve", "--config", dir],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const stdout = new Response(child.stdout).text();
+  const server = await spawnServer(dir, port);
   try {
-    const origin = `https://127.0.0.1:${port}`;
-    let up = false;
-    for (let i = 0; i < 100 && !up; i++) {
-      up = await curl(`${origin}/health`).then((r) => r.status === 200, () => false);
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(up, "server came up");
+    const origin = server.origin;
     const cacerts = await curl(`${origin}/.well-known/est/cacerts`);
     const chain = join(dir, "chain.pem");
     await Deno.writeTextFile(chain, await certsFromPkcs7Base64(cacerts.text));
@@ -101,12 +87,10 @@ Deno.test("cli: serve runs the embedded default; demo user enrolls; SIGTERM exit
     await Deno.writeTextFile(leaf, await certsFromPkcs7Base64(res.text));
     await runOk("openssl", ["verify", "-CAfile", chain, leaf]);
   } finally {
-    child.kill("SIGTERM");
+    server.signal("SIGTERM");
   }
-  const status = await child.status;
-  assert.equal(status.code, 0);
-  const log = await stderr;
-  await stdout;
+  const { code, stderr: log } = await server.finished;
+  assert.equal(code, 0);
   const lines = log.trim().split("\n").map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.logger === "est.server" && l.port === port));
   assert.ok(lines.some((l) => l.logger === "est.access" && l.status === 200 && l.principal === "estuser"));

@@ -10,6 +10,8 @@ import { runOk } from "./tools.ts";
 export interface TestConfig {
   server?: Record<string, unknown>;
   est?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  audit?: Record<string, unknown>;
   auth?: Record<string, unknown>;
   labels?: Record<string, Record<string, unknown>>;
   backend?: Record<string, unknown>;
@@ -41,8 +43,10 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
   const dir = await Deno.makeTempDir({ prefix: "est-server-" });
   const doc: Record<string, unknown> = {
     server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
+    metrics: { bind: "127.0.0.1:0", ...config.metrics },
     est: config.est ?? {},
     auth: config.auth ?? {},
+    audit: config.audit ?? {},
     labels: config.labels ?? {},
     backend: config.backend ?? { class: "local-ca" },
   };

@@ -38,6 +38,7 @@ export function simpleEnrollHandler(services: EstServices) {
       requestId,
       profile: issuanceProfile(labelSettings),
     });
+    c.set("issued", issued);
     return issuedCertificateResponse(issued.der, settings.layout);
   };
 }

@@ -36,6 +36,7 @@ export function simpleReenrollHandler(services: EstServices) {
       requestId,
       profile: issuanceProfile(labelSettings),
     });
+    c.set("issued", issued);
     return issuedCertificateResponse(issued.der, settings.layout);
   };
 }

@@ -1,0 +1,82 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** What happened to one request, for the audit trail. */
+export type AuditOutcome = "issued" | "renewed" | "refused" | "auth-failure" | "error";
+
+/** One audit record; written as one JSON line. */
+export interface AuditRecord {
+  time: string;
+  requestId: string;
+  operation: string;
+  outcome: AuditOutcome;
+  status: number;
+  principal?: string;
+  label?: string;
+  remoteAddr?: string;
+  subject?: string;
+  sans?: string[];
+  serial?: string;
+  reason?: string;
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An append-only JSON-lines file. Records written together share one write
+ * and one fsync (group commit); each append resolves only once its line is on
+ * disk. A failed write is cut back off the file, so no torn line stays behind,
+ * and every append in that batch fails.
+ */
+export class AuditLog {
+  #queue: Pending[] = [];
+  #flushing?: Promise<void>;
+
+  private constructor(private readonly file: Deno.FsFile, private size: number, readonly path: string) {}
+
+  /** Opens (creating with mode 0640) the log at `path` for appending. */
+  static async open(path: string): Promise<AuditLog> {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    const file = await Deno.open(path, { append: true, create: true, mode: 0o640 });
+    const { size } = await file.stat();
+    return new AuditLog(file, size, path);
+  }
+
+  /** Writes `record` durably; rejects when it could not be. */
+  append(record: AuditRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
+      this.#flushing ??= this.flush();
+    });
+  }
+
+  /** Waits for queued records, then closes the file. */
+  async close(): Promise<void> {
+    await this.#flushing;
+    this.file.close();
+  }
+
+  private async flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0);
+      let bytes = encoder.encode(batch.map((p) => p.line).join(""));
+      const total = bytes.byteLength;
+      try {
+        while (bytes.byteLength > 0) bytes = bytes.subarray(await this.file.write(bytes));
+        await this.file.syncData();
+        this.size += total;
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        await this.file.truncate(this.size).catch(() => {});
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.#flushing = undefined;
+  }
+}

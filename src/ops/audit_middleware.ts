@@ -1,0 +1,74 @@
+import { getLogger } from "@logtape/logtape";
+import type { Context, MiddlewareHandler } from "hono";
+import { jssDnString } from "../est/dn.ts";
+import type { EstEnv } from "../est/env.ts";
+import { errorResponse, type ErrorStyle } from "../est/error_response.ts";
+import { UnavailableError } from "../est/errors.ts";
+import { connectionInfo } from "../tls/connection.ts";
+import type { AuditLog, AuditOutcome, AuditRecord } from "./audit_log.ts";
+
+const log = getLogger(["est", "audit"]);
+
+/**
+ * Audits an operation that issues certificates: one record per issuance,
+ * renewal, refusal and authentication failure. A certificate is handed out
+ * only once its record is on disk; otherwise the answer is 503.
+ */
+export function auditMiddleware(audit: AuditLog, style: ErrorStyle): MiddlewareHandler<EstEnv> {
+  return async (c, next) => {
+    await next();
+    const record = auditRecordOf(c);
+    try {
+      await audit.append(record);
+    } catch (err) {
+      log.error("cannot write the audit record of request {requestId}: {error}", {
+        requestId: record.requestId,
+        error: err,
+      });
+      if (record.outcome === "issued" || record.outcome === "renewed") {
+        c.set("issued", undefined);
+        // Assigning c.res merges the old response's headers (Content-Length among them) into the
+        // new one; clearing it first replaces the response whole.
+        c.res = undefined;
+        c.res = errorResponse(
+          new UnavailableError("The audit log cannot be written; the certificate is withheld"),
+          style,
+        );
+      }
+    }
+  };
+}
+
+function outcomeOf(c: Context<EstEnv>): AuditOutcome {
+  const status = c.res.status;
+  if (c.get("issued") && status < 300) return c.get("operation") === "simplereenroll" ? "renewed" : "issued";
+  if (status === 401 || c.get("authFailure")) return "auth-failure";
+  return status >= 500 ? "error" : "refused";
+}
+
+function subjectAndSans(c: Context<EstEnv>): Pick<AuditRecord, "subject" | "sans"> {
+  const csr = c.get("csr");
+  if (csr === undefined) return {};
+  return {
+    subject: jssDnString(csr.subjectDer),
+    sans: csr.san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
+  };
+}
+
+/** The record of the request `c` has just answered. */
+export function auditRecordOf(c: Context<EstEnv>): AuditRecord {
+  const outcome = outcomeOf(c);
+  return {
+    time: new Date().toISOString(),
+    requestId: c.get("requestId"),
+    operation: c.get("operation") ?? "unknown",
+    outcome,
+    status: c.res.status,
+    principal: c.get("principal")?.name ?? c.get("clientCertificate")?.subjectDn,
+    label: c.get("label"),
+    remoteAddr: connectionInfo(c).remoteAddr,
+    ...subjectAndSans(c),
+    serial: c.get("issued")?.serialHex,
+    reason: outcome === "issued" || outcome === "renewed" ? undefined : c.error?.message,
+  };
+}

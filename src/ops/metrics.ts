@@ -1,0 +1,84 @@
+import client from "prom-client";
+
+/** Upper bounds (seconds) for request and backend latency histograms. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The server's Prometheus metrics, in a registry of its own (several servers may share a process). */
+export class EstMetrics {
+  readonly registry = new client.Registry();
+  readonly requests: client.Counter<"operation" | "label" | "status">;
+  readonly requestDuration: client.Histogram<"operation">;
+  readonly errors: client.Counter<"type">;
+  readonly backendDuration: client.Histogram<"backend" | "call">;
+  readonly certificatesIssued: client.Counter<"operation" | "label">;
+  readonly authFailures: client.Counter<"method">;
+
+  constructor(activeConnections: () => number) {
+    const registers = [this.registry];
+    this.requests = new client.Counter({
+      name: "est_requests_total",
+      help: "Requests answered, by EST operation, label and HTTP status.",
+      labelNames: ["operation", "label", "status"],
+      registers,
+    });
+    this.requestDuration = new client.Histogram({
+      name: "est_request_duration_seconds",
+      help: "Time from request to response, by EST operation.",
+      labelNames: ["operation"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.errors = new client.Counter({
+      name: "est_errors_total",
+      help: "Error responses, by kind.",
+      labelNames: ["type"],
+      registers,
+    });
+    new client.Gauge({
+      name: "est_active_connections",
+      help: "Open TLS connections on the EST listener.",
+      registers,
+      collect() {
+        this.set(activeConnections());
+      },
+    });
+    this.backendDuration = new client.Histogram({
+      name: "est_backend_duration_seconds",
+      help: "Time spent in calls to the CA backend, by backend and call.",
+      labelNames: ["backend", "call"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.certificatesIssued = new client.Counter({
+      name: "est_certificates_issued_total",
+      help: "Certificates handed out, by operation and label.",
+      labelNames: ["operation", "label"],
+      registers,
+    });
+    this.authFailures = new client.Counter({
+      name: "est_auth_failures_total",
+      help: "Refused credentials, by authentication method.",
+      labelNames: ["method"],
+      registers,
+    });
+    client.collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+const ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  500: "internal",
+  501: "not_implemented",
+  503: "unavailable",
+};
+
+/** The `type` label of est_errors_total for an error status. */
+export function errorType(status: number): string {
+  return ERROR_TYPES[status] ?? (status >= 500 ? "server_error" : "client_error");
+}
