@@ -73,6 +73,7 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
       errorStyle: config.est.compat,
       layout: { lineLength: config.est.base64_line_length, lineEnding: config.est.base64_line_ending },
       maxBodyBytes: config.server.max_body_bytes,
+      bodyTimeoutMs: config.server.request_timeout * 1000,
       keyPolicy: { minRsaBits: config.backend.minRsaBits },
       enrollMatchIdentity: config.authorizer.enrollMatchTLSSubjSAN,
       csrattrs: config.est.csrattrs,

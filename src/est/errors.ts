@@ -64,6 +64,13 @@ export class MethodNotAllowedError extends EstError {
   }
 }
 
+/** 408: the client did not send the whole request in time. */
+export class RequestTimeoutError extends EstError {
+  constructor(seconds: number) {
+    super(408, `The request body did not arrive within ${seconds} seconds`, { "Connection": "close" });
+  }
+}
+
 /** 413: the request body is larger than the configured limit. */
 export class PayloadTooLargeError extends EstError {
   constructor(limit: number) {

@@ -22,6 +22,8 @@ export interface EstRouteSettings {
   errorStyle: ErrorStyle;
   layout: Base64Layout;
   maxBodyBytes: number;
+  /** How long a client may take to send a request body. */
+  bodyTimeoutMs: number;
   keyPolicy: KeyPolicy;
   /** Dogtag's enrollMatchTLSSubjSAN: check CSRs against the requester's identity. */
   enrollMatchIdentity: boolean;

@@ -71,6 +71,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   403: "forbidden",
   404: "not_found",
   405: "method_not_allowed",
+  408: "request_timeout",
   413: "payload_too_large",
   415: "unsupported_media_type",
   500: "internal",

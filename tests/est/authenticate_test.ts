@@ -52,6 +52,7 @@ function services(realm: Realm): EstServices {
       errorStyle: "standard",
       layout: { lineLength: 0, lineEnding: "lf" },
       maxBodyBytes: 65536,
+      bodyTimeoutMs: 5000,
       keyPolicy: { minRsaBits: 2048 },
       enrollMatchIdentity: true,
       labels: {},

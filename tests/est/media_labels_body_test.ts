@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../../src/est/errors.ts";
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  RequestTimeoutError,
+  UnsupportedMediaTypeError,
+} from "../../src/est/errors.ts";
 import { resolveLabel } from "../../src/est/labels.ts";
 import { essence, requireMediaType } from "../../src/est/media_types.ts";
 import { readLimitedBody } from "../../src/est/request_body.ts";
@@ -36,13 +41,13 @@ function streamOf(chunks: string[]): ReadableStream<Uint8Array<ArrayBuffer>> {
 
 Deno.test("request body: sized and streamed bodies are read whole under the limit", async () => {
   const sized = new Request("https://x/", { method: "POST", body: "hello" });
-  assert.equal(new TextDecoder().decode(await readLimitedBody(sized, 10)), "hello");
+  assert.equal(new TextDecoder().decode(await readLimitedBody(sized, 10, 1000)), "hello");
   const streamed = new Request(
     "https://x/",
     { method: "POST", body: streamOf(["he", "llo"]), duplex: "half" } as RequestInit,
   );
-  assert.equal(new TextDecoder().decode(await readLimitedBody(streamed, 5)), "hello");
-  assert.equal((await readLimitedBody(new Request("https://x/"), 5)).byteLength, 0);
+  assert.equal(new TextDecoder().decode(await readLimitedBody(streamed, 5, 1000)), "hello");
+  assert.equal((await readLimitedBody(new Request("https://x/"), 5, 1000)).byteLength, 0);
 });
 
 Deno.test("request body: over the limit is 413, by header or by counting", async () => {
@@ -51,10 +56,29 @@ Deno.test("request body: over the limit is 413, by header or by counting", async
     body: "0123456789",
     headers: { "content-length": "10" },
   });
-  await assert.rejects(readLimitedBody(declared, 5), PayloadTooLargeError);
+  await assert.rejects(readLimitedBody(declared, 5, 1000), PayloadTooLargeError);
   const streamed = new Request(
     "https://x/",
     { method: "POST", body: streamOf(["0123", "4567"]), duplex: "half" } as RequestInit,
   );
-  await assert.rejects(readLimitedBody(streamed, 5), PayloadTooLargeError);
+  await assert.rejects(readLimitedBody(streamed, 5, 1000), PayloadTooLargeError);
+});
+
+Deno.test("request body: a body that stops arriving is 408 after the timeout", async () => {
+  let cancelled = false;
+  const stalled = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode("MII"));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const request = new Request("https://x/", { method: "POST", body: stalled, duplex: "half" } as RequestInit);
+  await assert.rejects(readLimitedBody(request, 100, 50), (err: unknown) => {
+    assert.ok(err instanceof RequestTimeoutError);
+    assert.equal(err.message, "The request body did not arrive within 0.05 seconds");
+    return true;
+  });
+  assert.ok(cancelled, "the stream is released");
 });

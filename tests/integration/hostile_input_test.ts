@@ -207,3 +207,22 @@ Deno.test(
     }
   },
 );
+
+Deno.test("hostile input: a body that never completes is cut off with 408 (slowloris)", opts, async () => {
+  const srv = await startTestServer({ server: { request_timeout: 1 } });
+  try {
+    const auth = btoa(ALICE.user);
+    const started = performance.now();
+    const res = await run("sh", [
+      "-c",
+      `(printf 'POST /.well-known/est/simpleenroll HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Basic ${auth}\\r\\n` +
+      `Content-Type: application/pkcs10\\r\\nContent-Length: 500\\r\\n\\r\\nMII'; sleep 4) | ` +
+      `timeout 6 openssl s_client -quiet -connect 127.0.0.1:${srv.port} 2>/dev/null`,
+    ]);
+    assert.match(res.text, /^HTTP\/1\.1 408 /);
+    assert.match(res.text, /The request body did not arrive within 1 seconds/);
+    assert.ok(performance.now() - started < 5000, "answered before the client gave up");
+  } finally {
+    await srv.close();
+  }
+});

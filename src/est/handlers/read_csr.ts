@@ -11,7 +11,7 @@ const CSR_PEM_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 /** The request's CSR: media type checked (415), body read within the limit (413), parsed and verified (400). */
 export async function readCsr(c: Context<EstEnv>, settings: EstRouteSettings): Promise<ParsedCsr> {
   requireMediaType(c.req.header("content-type"), MEDIA.pkcs10);
-  const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes);
+  const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
   const csr = await parseCsr(decodeRequestBody(body, CSR_PEM_LABELS), settings.keyPolicy);
   c.set("csr", csr);
   return csr;
