@@ -16,16 +16,26 @@ interface PeerCertificate {
   issuerCertificate?: PeerCertificate;
 }
 
+const UNKNOWN: ConnectionInfo = { remoteAddr: "unknown", peerChain: [] };
+
+/** Per connection: the peer and its certificates do not change for the life of a TLS session. */
+const byConnection = new WeakMap<TLSSocket, ConnectionInfo>();
+
 /** Reads the peer's address, TLS version and certificate chain from the node socket. */
 export function connectionInfo(c: Context<EstEnv>): ConnectionInfo {
   const socket = c.env?.incoming?.socket as TLSSocket | undefined;
-  if (socket === undefined) return { remoteAddr: "unknown", peerChain: [] };
-  const protocol = typeof socket.getProtocol === "function" ? socket.getProtocol() ?? undefined : undefined;
-  return {
-    remoteAddr: socket.remoteAddress ?? "unknown",
-    tlsProtocol: protocol,
-    peerChain: peerChainOf(socket),
-  };
+  if (socket === undefined) return UNKNOWN;
+  let info = byConnection.get(socket);
+  if (info === undefined) {
+    const protocol = typeof socket.getProtocol === "function" ? socket.getProtocol() ?? undefined : undefined;
+    info = {
+      remoteAddr: socket.remoteAddress ?? "unknown",
+      tlsProtocol: protocol,
+      peerChain: peerChainOf(socket),
+    };
+    byConnection.set(socket, info);
+  }
+  return info;
 }
 
 function peerChainOf(socket: TLSSocket): Uint8Array<ArrayBuffer>[] {
