@@ -1,7 +1,6 @@
 import {
   configure,
   dispose,
-  getJsonLinesFormatter,
   getTextFormatter,
   type LogLevel,
   type LogRecord,
@@ -30,11 +29,38 @@ function stderrSink(format: (record: LogRecord) => string): Sink {
   };
 }
 
+/** Log values as JSON can hold them: errors as "Name: message", everything else as it is. */
+function plain(value: unknown): unknown {
+  return value instanceof Error ? `${value.name}: ${value.message}` : value;
+}
+
+/** A message with its placeholders filled in, strings bare (no quotes). */
+function renderMessage(record: LogRecord): string {
+  return record.message.map((part, i) => {
+    const value = i % 2 === 0 ? part : plain(part);
+    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  }).join("");
+}
+
+/** One JSON object per line: time, level, rendered message, logger, then the record's properties. */
+export function formatJsonLine(record: LogRecord): string {
+  const properties = Object.fromEntries(Object.entries(record.properties).map(([k, v]) => [k, plain(v)]));
+  return `${
+    JSON.stringify({
+      "@timestamp": new Date(record.timestamp).toISOString(),
+      level: record.level.toUpperCase(),
+      message: renderMessage(record),
+      logger: record.category.join("."),
+      ...properties,
+    })
+  }\n`;
+}
+
 /** Routes every "est" logger to `sink` (default: stderr) as JSON lines or text, at the configured level. */
 export async function setupLogging(settings: LogSettings, sink?: Sink): Promise<void> {
   const formatter = settings.format === "json"
-    ? getJsonLinesFormatter({ categorySeparator: ".", message: "rendered", properties: "flatten" })
-    : getTextFormatter({ timestamp: "date-time", level: "FULL", category: "." });
+    ? formatJsonLine
+    : getTextFormatter({ timestamp: "date-time", level: "FULL", category: ".", value: "bare" });
   await configure({
     reset: true,
     sinks: { main: sink ?? stderrSink(formatter) },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { getJsonLinesFormatter, type LogRecord } from "@logtape/logtape";
-import { closeLogging, setupLogging } from "../../src/ops/logging.ts";
+import type { LogRecord } from "@logtape/logtape";
+import { closeLogging, formatJsonLine, setupLogging } from "../../src/ops/logging.ts";
 import { enrollWithPassword } from "../support/client_certs.ts";
 import { curl } from "../support/curl.ts";
 import { makeCsr, makeSelfSigned, writeTemp } from "../support/pki.ts";
@@ -149,11 +149,6 @@ Deno.test(
 Deno.test("logging: one JSON line per request with its fields, and never a secret", opts, async () => {
   const records: LogRecord[] = [];
   await setupLogging({ level: "debug", format: "json" }, (r) => records.push(r));
-  const format = getJsonLinesFormatter({
-    categorySeparator: ".",
-    message: "rendered",
-    properties: "flatten",
-  });
   const seen = join(tmp, "authz.json");
   const authz = await writeTemp(tmp, "authz.sh", `#!/bin/sh\ncat > ${seen}\necho fine\n`);
   await Deno.chmod(authz, 0o755);
@@ -181,7 +176,7 @@ Deno.test("logging: one JSON line per request with its fields, and never a secre
     await srv.close();
     await closeLogging();
   }
-  const lines = records.map(format);
+  const lines = records.map(formatJsonLine);
   const text = lines.join("");
   for (
     const secret of [ALICE.password, "not-the-password", "PRIVATE KEY", "Authorization", btoa(ALICE.user)]

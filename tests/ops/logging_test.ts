@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import type { LogRecord } from "@logtape/logtape";
+import { formatJsonLine } from "../../src/ops/logging.ts";
+
+const record = (message: unknown[], properties: Record<string, unknown>): LogRecord => ({
+  category: ["est", "unit"],
+  level: "info",
+  message,
+  rawMessage: "",
+  timestamp: Date.UTC(2026, 0, 2, 3, 4, 5),
+  properties,
+});
+
+Deno.test("log lines: one JSON object with a bare-string message and flat properties", () => {
+  const line = formatJsonLine(
+    record(["issued ", "CN=x", " serial ", 42, " in ", { a: 1 }, ""], { subject: "CN=x" }),
+  );
+  assert.ok(line.endsWith("}\n"));
+  assert.deepEqual(JSON.parse(line), {
+    "@timestamp": "2026-01-02T03:04:05.000Z",
+    level: "INFO",
+    message: 'issued CN=x serial 42 in {"a":1}',
+    logger: "est.unit",
+    subject: "CN=x",
+  });
+});
+
+Deno.test("log lines: errors become 'Name: message', no stack", () => {
+  const err = new TypeError("boom");
+  const parsed = JSON.parse(
+    formatJsonLine(record(["failed: ", err, ""], { error: err, nothing: undefined })),
+  );
+  assert.equal(parsed.message, "failed: TypeError: boom");
+  assert.equal(parsed.error, "TypeError: boom");
+  assert.ok(!("nothing" in parsed));
+});
