@@ -3,8 +3,9 @@ import { join } from "node:path";
 import type { AuthzRequest } from "../../src/authz/authorizer.ts";
 import { authorizerInput, ExternalProcessAuthorizer } from "../../src/authz/external_process.ts";
 import { InternalError } from "../../src/est/errors.ts";
+import { tempDir } from "../support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-authz-" });
+const tmp = await tempDir({ prefix: "est-authz-" });
 
 async function script(name: string, body: string): Promise<string> {
   const path = join(tmp, name);

@@ -12,8 +12,9 @@ import { parseCsr } from "../../src/est/csr.ts";
 import { ForbiddenError } from "../../src/est/errors.ts";
 import type { Principal } from "../../src/realm/realm.ts";
 import { makeCsr, makeSelfSigned } from "../support/pki.ts";
+import { tempDir } from "../support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-identity-" });
+const tmp = await tempDir({ prefix: "est-identity-" });
 const alice: Principal = {
   name: "alice",
   fullName: "Administrator",

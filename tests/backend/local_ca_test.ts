@@ -11,8 +11,9 @@ import { parseCsr } from "../../src/est/csr.ts";
 import { BadRequestError, UnavailableError } from "../../src/est/errors.ts";
 import { makeCsr, makeOpensslCa, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-localca-" });
+const tmp = await tempDir({ prefix: "est-localca-" });
 const base: LocalCaConfig = {
   kind: "local-ca",
   keyType: "P-256",
@@ -30,7 +31,7 @@ async function csrFor(subject: string, options: Parameters<typeof makeCsr>[2] = 
 }
 
 async function freshStateDir(): Promise<string> {
-  return await Deno.makeTempDir({ dir: tmp });
+  return await tempDir();
 }
 
 async function opensslText(der: Uint8Array<ArrayBuffer>): Promise<string> {

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { parseCsr } from "../../src/est/csr.ts";
 import { makeCsr } from "../support/pki.ts";
 import * as x509 from "@peculiar/x509";
+import { tempDir } from "../support/temp.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ Deno.test("revoke: serials in the forms people paste them", () => {
 });
 
 Deno.test("revoke: marks the store; again says so; unknown serials are reported", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const config = loadConfig(dir);
   assert.deepEqual(
     revokeCertificate(config, "abcd", "unspecified"),
@@ -56,7 +57,7 @@ Deno.test("revoke: marks the store; again says so; unknown serials are reported"
 });
 
 Deno.test("revoke: the CLI revokes, refuses bad input and reports unknown serials", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cli = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", join(root, "main.ts"), "revoke", "--config", dir, ...args],

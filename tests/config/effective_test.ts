@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "smol-toml";
 import { redactSecrets, renderEffectiveConfig } from "../../src/config/effective.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { tempDir } from "../support/temp.ts";
 
 Deno.test("effective config: secrets are redacted at any depth, paths are kept", () => {
   assert.deepEqual(
@@ -26,7 +27,7 @@ Deno.test("effective config: secrets are redacted at any depth, paths are kept",
 });
 
 Deno.test("effective config: renders as TOML that names sources and hides the password", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(
     join(dir, "server.toml"),
     '[server]\nbind = "[::1]:8443"\n[realm]\nclass = "in-memory"\nusername = "alice"\npassword = "4me2Test"\n',
@@ -48,7 +49,7 @@ Deno.test("effective config: renders as TOML that names sources and hides the pa
 });
 
 Deno.test("effective config: without a realm or authorizer section", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const doc = parse(renderEffectiveConfig(loadConfig(dir))) as Record<string, Record<string, unknown>>;
   assert.equal(doc.realm, undefined);
   assert.deepEqual({ ...doc.authorizer }, { enrollMatchTLSSubjSAN: true });

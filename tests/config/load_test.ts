@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { tempDir } from "../support/temp.ts";
 
 async function configDir(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "est-config-" });
+  const dir = await tempDir({ prefix: "est-config-" });
   for (const [name, content] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), content);
   return dir;
 }

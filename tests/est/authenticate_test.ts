@@ -8,13 +8,14 @@ import type { Principal, Realm } from "../../src/realm/realm.ts";
 import { ClientChainValidator } from "../../src/tls/client_chain.ts";
 import { issueFromCa, makeCsr, makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 /**
  * Handler-level tests through app.request(), with the node socket faked so a
  * client certificate can be "presented" without TLS.
  */
 
-const tmp = await Deno.makeTempDir({ prefix: "est-authn-" });
+const tmp = await tempDir({ prefix: "est-authn-" });
 const ca = await makeOpensslCa(tmp, "Unit Root");
 const caDer = (await runOk("openssl", ["x509", "-in", ca.certPath, "-outform", "DER"])).stdout;
 const { csrDer } = await makeCsr(tmp, "/CN=device-9");

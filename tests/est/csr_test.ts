@@ -4,9 +4,10 @@ import { parseCsr } from "../../src/est/csr.ts";
 import { BadRequestError } from "../../src/est/errors.ts";
 import { makeCsr } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const policy = { minRsaBits: 2048 };
-const tmp = await Deno.makeTempDir({ prefix: "est-csr-" });
+const tmp = await tempDir({ prefix: "est-csr-" });
 
 async function rejects(der: Uint8Array<ArrayBuffer>, pattern: RegExp, p = policy): Promise<void> {
   await assert.rejects(parseCsr(der, p), (err: unknown) => {

@@ -4,8 +4,9 @@ import * as x509 from "@peculiar/x509";
 import { decodeCertsOnly, encodeCertsOnly } from "../../src/est/pkcs7.ts";
 import { makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-p7-" });
+const tmp = await tempDir({ prefix: "est-p7-" });
 const root = await makeOpensslCa(tmp, "Root");
 const sub = await makeOpensslCa(tmp, "Sub", root);
 const derOf = async (path: string) =>

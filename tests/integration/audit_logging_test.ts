@@ -6,9 +6,10 @@ import { enrollWithPassword } from "../support/client_certs.ts";
 import { curl } from "../support/curl.ts";
 import { makeCsr, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-audit-" });
+const tmp = await tempDir({ prefix: "est-audit-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 
 async function auditLines(path: string): Promise<Record<string, unknown>[]> {

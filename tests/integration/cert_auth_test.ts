@@ -4,9 +4,10 @@ import { curl } from "../support/curl.ts";
 import { issueFromCa, makeCsr, makeOpensslCa, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { ALICE, certsFromPkcs7Base64, startTestServer, type TestServer } from "../support/server.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-certauth-" });
+const tmp = await tempDir({ prefix: "est-certauth-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 
 interface Who {

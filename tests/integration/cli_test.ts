@@ -5,6 +5,7 @@ import { makeCsr } from "../support/pki.ts";
 import { certsFromPkcs7Base64 } from "../support/server.ts";
 import { freePort, spawnServer } from "../support/server_process.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const root = new URL("../../", import.meta.url).pathname;
@@ -22,7 +23,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 async function copyDefaultConfig(port: number): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "est-cli-" });
+  const dir = await tempDir({ prefix: "est-cli-" });
   const toml = await Deno.readTextFile(join(root, "config", "server.toml"));
   assert.match(toml, /bind = "127\.0\.0\.1:8443"/);
   const metrics = '\n[metrics]\nbind = "127.0.0.1:0"\n';
@@ -55,7 +56,7 @@ Deno.test("cli: check-config accepts the embedded default and hides its password
 });
 
 Deno.test("cli: check-config on a broken config exits 2 with file:line errors", opts, async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(join(dir, "server.toml"), '[server]\nbind = "nope"\n');
   await Deno.writeTextFile(join(dir, "authorizer.conf"), "class=external-process\ntimeout=zero\n");
   const res = await cli(["check-config"], { EST_CONFIG_DIR: dir });

@@ -4,9 +4,10 @@ import { curl, hasHeaderSpelled } from "../support/curl.ts";
 import { makeCsr, writeTemp } from "../support/pki.ts";
 import { ALICE, certsFromPkcs7Base64, startTestServer, type TestServer } from "../support/server.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-enroll-" });
+const tmp = await tempDir({ prefix: "est-enroll-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 
 /** POSTs `body` to simpleenroll as alice and returns the response. */

@@ -3,9 +3,10 @@ import { curl, hasHeaderSpelled } from "../support/curl.ts";
 import { makeCsr } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
 import { run } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-hostile-" });
+const tmp = await tempDir({ prefix: "est-hostile-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 
 Deno.test("hostile input: every bad request gets a clear 4xx and nothing is issued", opts, async () => {

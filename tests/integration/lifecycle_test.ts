@@ -5,9 +5,10 @@ import { makeCsr, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
 import { configDirWith, freePort, spawnServer } from "../support/server_process.ts";
 import { run, runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-lifecycle-" });
+const tmp = await tempDir({ prefix: "est-lifecycle-" });
 const REALM = `[realm]\nclass = "in-memory"\nusername = "alice"\npassword = "4me2Test"\n`;
 
 /** The serial of the certificate the server presents to a new connection. */

@@ -3,9 +3,10 @@ import { curl } from "../support/curl.ts";
 import { scrape } from "../support/metrics.ts";
 import { makeCsr } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-metrics-" });
+const tmp = await tempDir({ prefix: "est-metrics-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 
 Deno.test("metrics: counters and histograms after a known sequence of requests", opts, async () => {

@@ -5,9 +5,10 @@ import { curl } from "../support/curl.ts";
 import { issueFromCa, makeCsr, makeOpensslCa, makeSelfSigned, writeTemp } from "../support/pki.ts";
 import { certsFromPkcs7Base64, startTestServer, type TestServer } from "../support/server.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-const tmp = await Deno.makeTempDir({ prefix: "est-reenroll-" });
+const tmp = await tempDir({ prefix: "est-reenroll-" });
 const PKCS10 = { "Content-Type": "application/pkcs10" };
 const root = new URL("../../", import.meta.url).pathname;
 

@@ -3,6 +3,7 @@ import { curl, hasHeaderSpelled } from "../support/curl.ts";
 import { makeSelfSigned } from "../support/pki.ts";
 import { startTestServer } from "../support/server.ts";
 import { run, runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -147,7 +148,7 @@ Deno.test("tls: 1.2 and 1.3 are served, 1.1 is refused; the certificate names lo
 });
 
 Deno.test("tls: an operator certificate and key are served when configured", opts, async () => {
-  const operator = await makeSelfSigned(await Deno.makeTempDir(), "/CN=operator.example", [
+  const operator = await makeSelfSigned(await tempDir(), "/CN=operator.example", [
     "subjectAltName=IP:127.0.0.1",
   ]);
   const srv = await startTestServer({ server: { tls_cert: operator.certPath, tls_key: operator.keyPath } });

@@ -3,12 +3,13 @@ import { join } from "node:path";
 import { curl } from "../support/curl.ts";
 import { ALICE, certsFromPkcs7Base64, startTestServer } from "../support/server.ts";
 import { run, runOk, unlessTool } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: unlessTool("pki") };
 
 Deno.test("interop: strongSwan pki --est enrolls, trusting the chain from cacerts", opts, async () => {
   const srv = await startTestServer();
-  const tmp = await Deno.makeTempDir({ prefix: "est-strongswan-" });
+  const tmp = await tempDir({ prefix: "est-strongswan-" });
   try {
     const cacerts = await curl(`${srv.base}/cacerts`, { cacert: srv.caPath });
     // strongSwan reads one certificate per --cacert file: the local CA chain is just the root here.

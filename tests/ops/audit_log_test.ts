@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AuditLog, type AuditRecord } from "../../src/ops/audit_log.ts";
+import { tempDir } from "../support/temp.ts";
 
 const record = (n: number): AuditRecord => ({
   time: new Date(0).toISOString(),
@@ -12,7 +13,7 @@ const record = (n: number): AuditRecord => ({
 });
 
 Deno.test("audit log: appends one JSON line per record, concurrent records grouped, mode 0640", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = join(dir, "sub", "audit.jsonl");
   const audit = await AuditLog.open(path);
   await Promise.all(Array.from({ length: 50 }, (_, i) => audit.append(record(i))));

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { run } from "./tools.ts";
+import { tempDir } from "./temp.ts";
 
 /** A response as curl saw it: status, raw header block (case preserved) and body. */
 export interface CurlResponse {
@@ -28,7 +29,7 @@ export interface CurlOptions {
 
 /** Runs curl against `url` and returns what came back. */
 export async function curl(url: string, options: CurlOptions = {}): Promise<CurlResponse> {
-  const dir = await Deno.makeTempDir({ prefix: "est-curl-" });
+  const dir = await tempDir({ prefix: "est-curl-" });
   try {
     const headerFile = join(dir, "headers");
     const bodyFile = join(dir, "body");

@@ -5,6 +5,7 @@ import type { LocalCaBackend } from "../../src/backend/local_ca/local_ca_backend
 import { loadConfig } from "../../src/config/load.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { runOk } from "./tools.ts";
+import { tempDir } from "./temp.ts";
 
 /** Sections of server.toml; each replaces the harness default for that section when given. */
 export interface TestConfig {
@@ -40,7 +41,7 @@ export const ALICE = { username: "alice", password: "4me2Test", user: "alice:4me
 
 /** Writes a config dir (defaults: local CA, alice, identity rules on) and starts the server on port 0. */
 export async function startTestServer(config: TestConfig = {}): Promise<TestServer> {
-  const dir = await Deno.makeTempDir({ prefix: "est-server-" });
+  const dir = await tempDir({ prefix: "est-server-" });
   const doc: Record<string, unknown> = {
     server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
     metrics: { bind: "127.0.0.1:0", ...config.metrics },

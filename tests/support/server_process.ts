@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { curl } from "./curl.ts";
+import { tempDir } from "./temp.ts";
 
 const main = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -54,7 +55,7 @@ export async function spawnServer(dir: string, port: number): Promise<ServerProc
  * `port` plus `serverKeys`, metrics on port 0, then the `sections` given.
  */
 export async function configDirWith(port: number, serverKeys: string, sections: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "est-process-" });
+  const dir = await tempDir({ prefix: "est-process-" });
   const server = `[server]\nbind = "127.0.0.1:${port}"\nshutdown_grace = 5\n${serverKeys}\n`;
   await Deno.writeTextFile(join(dir, "server.toml"), `${server}[metrics]\nbind = "127.0.0.1:0"\n${sections}`);
   return dir;

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { ClientChainValidator, type EkuPolicy } from "../../src/tls/client_chain.ts";
 import { issueFromCa, makeOpensslCa, makeSelfSigned, type OpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-chain-" });
+const tmp = await tempDir({ prefix: "est-chain-" });
 const der = async (pemPath: string) =>
   (await runOk("openssl", ["x509", "-in", pemPath, "-outform", "DER"])).stdout;
 

@@ -9,6 +9,7 @@ import {
   SelfIssuedServerCertificate,
   serverIdentities,
 } from "../../src/tls/server_certificate.ts";
+import { tempDir } from "../support/temp.ts";
 
 const base = {
   kind: "local-ca" as const,
@@ -31,7 +32,7 @@ Deno.test("server identities: loopback names always, plus the bind host when spe
 });
 
 Deno.test("server certificate: issued once, reused, re-issued when due or mismatched", async () => {
-  const state = await Deno.makeTempDir();
+  const state = await tempDir();
   const ca = await LocalCaBackend.open(base, state);
   const source = new SelfIssuedServerCertificate(ca, state, serverIdentities("127.0.0.1"));
   const first = await source.current();
@@ -52,9 +53,9 @@ Deno.test("server certificate: issued once, reused, re-issued when due or mismat
 });
 
 Deno.test("needsRenewal: a third of the lifetime left, another issuer, or garbage", async () => {
-  const state = await Deno.makeTempDir();
+  const state = await tempDir();
   const ca = await LocalCaBackend.open(base, state);
-  const other = await LocalCaBackend.open({ ...base, subject: "CN=Other" }, await Deno.makeTempDir());
+  const other = await LocalCaBackend.open({ ...base, subject: "CN=Other" }, await tempDir());
   const { certPem } = await ca.issueServerTls(["localhost"], [], 90);
   const notAfter = new x509.X509Certificate(certPem).notAfter.getTime();
   assert.equal(needsRenewal(certPem, ca.ca.cert), false);
@@ -67,7 +68,7 @@ Deno.test("needsRenewal: a third of the lifetime left, another issuer, or garbag
 });
 
 Deno.test("server certificate: the renewal timer replaces a certificate that fell due", async () => {
-  const state = await Deno.makeTempDir();
+  const state = await tempDir();
   const ca = await LocalCaBackend.open(base, state);
   const source = new SelfIssuedServerCertificate(ca, state, serverIdentities("127.0.0.1"));
   const first = await source.current();
@@ -75,7 +76,7 @@ Deno.test("server certificate: the renewal timer replaces a certificate that fel
   source.startRenewal((tls) => applied.push(tls.certPem), 20);
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(applied.length, 0, "nothing to do while fresh");
-  const other = await LocalCaBackend.open({ ...base, subject: "CN=Other" }, await Deno.makeTempDir());
+  const other = await LocalCaBackend.open({ ...base, subject: "CN=Other" }, await tempDir());
   await Deno.writeTextFile(
     join(state, "tls", "server.cert.pem"),
     (await other.issueServerTls(["x"], [], 90)).certPem,
