@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { authorizeEnrollment } from "../../authz/enrollment_policy.ts";
-import { connectionInfo } from "../../tls/connection.ts";
+import { connectionInfo, verifiedPeerChain } from "../../tls/connection.ts";
 import { authenticate } from "../authenticate.ts";
 import { decodeRequestBody } from "../body_codec.ts";
 import { parseCsr } from "../csr.ts";
@@ -19,7 +19,7 @@ export function simpleEnrollHandler(services: EstServices) {
   const { settings } = services;
   return async (c: Context<EstEnv>): Promise<Response> => {
     const label = c.req.param("label");
-    const labelSettings = resolveLabel(label, settings.labels);
+    const labelSettings = resolveLabel(label, settings.labels, services.backend);
     const principal = await authenticate(c, services);
     requireMediaType(c.req.header("content-type"), MEDIA.pkcs10);
     const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes);
@@ -29,7 +29,7 @@ export function simpleEnrollHandler(services: EstServices) {
       principal,
       remoteAddr: connection.remoteAddr,
       label,
-      clientCertChain: connection.peerChain.length > 0 ? connection.peerChain : undefined,
+      clientCertChain: verifiedPeerChain(connection),
     };
     const requestId = c.get("requestId");
     await authorizeEnrollment(
