@@ -39,7 +39,8 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
       errorStyle: config.est.compat,
       layout: { lineLength: config.est.base64_line_length, lineEnding: config.est.base64_line_ending },
       maxBodyBytes: config.server.max_body_bytes,
-      keyPolicy: { minRsaBits: config.backend.minRsaBits },
+      // With an upstream CA its profile decides key sizes; 2048 is Dogtag's own floor.
+      keyPolicy: { minRsaBits: config.backend.kind === "local-ca" ? config.backend.minRsaBits : 2048 },
       enrollMatchIdentity: config.authorizer.enrollMatchTLSSubjSAN,
       csrattrs: config.est.csrattrs,
       labels: config.labels,

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { BackendConfig, LocalCaConfig } from "../../src/config/components.ts";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
 import { loadConfig } from "../../src/config/load.ts";
+
+function localCa(backend: BackendConfig): LocalCaConfig {
+  assert.equal(backend.kind, "local-ca");
+  return backend as LocalCaConfig;
+}
 
 async function configDir(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "est-config-" });
@@ -32,8 +38,8 @@ Deno.test("config: an empty directory means every default (local CA, loopback)",
   assert.equal(config.log.format, "json");
   assert.equal(config.est.base64_line_length, 0);
   assert.equal(config.backend.kind, "local-ca");
-  assert.equal(config.backend.keyType, "P-256");
-  assert.equal(config.backend.validityDays, 90);
+  assert.equal(localCa(config.backend).keyType, "P-256");
+  assert.equal(localCa(config.backend).validityDays, 90);
   assert.equal(config.realm, undefined);
   assert.deepEqual(config.authorizer, { kind: "none", enrollMatchTLSSubjSAN: true });
   assert.deepEqual(config.sources, { backend: "default", realm: "default", authorizer: "default" });
@@ -119,9 +125,9 @@ enrollMatchTLSSubjSAN = "FALSE"
     extended_key_usage: ["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.17"],
     csrattrs: [{ oid: "1.2.840.10045.4.3.3", values: [] }],
   });
-  assert.equal(c.backend.keyType, "RSA-3072");
-  assert.equal(c.backend.validityDays, 30);
-  assert.deepEqual(c.backend.extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
+  assert.equal(localCa(c.backend).keyType, "RSA-3072");
+  assert.equal(localCa(c.backend).validityDays, 30);
+  assert.deepEqual(localCa(c.backend).extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
   assert.deepEqual(c.realm, {
     kind: "in-memory",
     username: "alice",
@@ -152,7 +158,7 @@ Deno.test("config: Dogtag .conf files load with Dogtag class names and keys", as
   assert.equal(c.realm?.fullName, "Administrator");
   assert.equal(c.authorizer.kind, "external-process");
   assert.equal(c.authorizer.enrollMatchTLSSubjSAN, true, "a blank value keeps the default");
-  assert.equal(c.backend.validityDays, 10);
+  assert.equal(localCa(c.backend).validityDays, 10);
   assert.deepEqual(c.sources, {
     backend: "backend.conf",
     realm: "realm.conf",
@@ -284,7 +290,7 @@ Deno.test("config: paired keys go together", async () => {
     "backend.conf:2: caCertFile: caCertFile and caKeyFile must be given together",
   ]);
   const dir = await configDir({ "backend.conf": "class=local-ca\ncaCertFile=ca.pem\ncaKeyFile=ca.key\n" });
-  assert.equal(loadConfig(dir).backend.caCertFile, join(dir, "ca.pem"));
+  assert.equal(localCa(loadConfig(dir).backend).caCertFile, join(dir, "ca.pem"));
 });
 
 Deno.test("config: a malformed properties file reports its line", async () => {
