@@ -8,6 +8,7 @@ import { errorResponse } from "./error_response.ts";
 import { EstError, NotFoundError } from "./errors.ts";
 import { caCertsHandler } from "./handlers/cacerts.ts";
 import { csrAttrsHandler } from "./handlers/csrattrs.ts";
+import { fullCmcHandler } from "./handlers/fullcmc.ts";
 import { simpleEnrollHandler } from "./handlers/simpleenroll.ts";
 import { methodGuard } from "./method_guard.ts";
 import type { EstServices } from "./services.ts";
@@ -25,6 +26,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "cacerts", method: "GET", handler: caCertsHandler },
   { name: "csrattrs", method: "GET", handler: csrAttrsHandler },
   { name: "simpleenroll", method: "POST", handler: simpleEnrollHandler },
+  { name: "fullcmc", method: "POST", handler: fullCmcHandler },
 ];
 
 /** Builds the HTTP application: EST operations, service endpoints, request IDs, access log, errors. */

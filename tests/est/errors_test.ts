@@ -102,6 +102,6 @@ Deno.test("errors: an upstream CA error keeps the CA's status and exception clas
   assert.equal(res.status, 409);
   assert.match(
     await res.text(),
-    /"ClassName" : "com\.netscape\.certsrv\.base\.ConflictingOperationException",\n  "Code" : 409,/,
+    /"ClassName" : "com\.netscape\.certsrv\.base\.ConflictingOperationException",\n {2}"Code" : 409,/,
   );
 });
