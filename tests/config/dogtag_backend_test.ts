@@ -127,6 +127,7 @@ Deno.test("dogtag config: url must be the CA's https base URL", async () => {
   const cases: [string, string][] = [
     ["http://ca.example.com:8080", "must be an https:// URL such as https://ca.example.com:8443"],
     ["ca.example.com:8443", "must be an https:// URL such as https://ca.example.com:8443"],
+    ["https://", "must be an https:// URL such as https://ca.example.com:8443"],
     ["https://ca.example.com:8443/ca", "must be the CA's base URL (https://host:port), without a path"],
     ["https://u:p@ca.example.com:8443", "must be the CA's base URL (https://host:port), without a path"],
     ["https://ca.example.com:8443/?x=1", "must be the CA's base URL (https://host:port), without a path"],
