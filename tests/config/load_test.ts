@@ -333,9 +333,19 @@ Deno.test("config: issues format with and without line and key", () => {
 
 Deno.test("config: the shipped examples and the embedded default load", async () => {
   const examples = new URL("../../config/examples/", import.meta.url).pathname;
+  // A file is one component's example; a directory holds files that go into one config dir together.
   for await (const entry of Deno.readDir(examples)) {
-    const dir = await configDir({ [entry.name]: await Deno.readTextFile(join(examples, entry.name)) });
-    assert.equal(loadConfig(dir).sources[entry.name.replace(".conf", "") as "realm"], entry.name);
+    const path = join(examples, entry.name);
+    const files: Record<string, string> = {};
+    if (entry.isDirectory) {
+      for await (const f of Deno.readDir(path)) files[f.name] = await Deno.readTextFile(join(path, f.name));
+    } else {
+      files[entry.name] = await Deno.readTextFile(path);
+    }
+    const config = loadConfig(await configDir(files));
+    for (const name of Object.keys(files)) {
+      assert.equal(config.sources[name.replace(".conf", "") as "realm"], name, `${entry.name}: ${name}`);
+    }
   }
   const embedded = loadConfig(new URL("../../config/", import.meta.url).pathname);
   assert.equal(embedded.realm?.demo, true);

@@ -10,9 +10,9 @@ export interface Pkcs12Contents {
 
 /**
  * Reads a password-protected PKCS#12 file through pkijs: checks its MAC,
- * decrypts its safes and shrouded key bag. OpenSSL 3's default (PBES2 with
- * PBKDF2 and AES, HMAC-SHA-256 MAC) and NSS's `pk12util` output read; the
- * legacy RC2/3DES encryption (`openssl pkcs12 -legacy`) does not.
+ * decrypts its safes and shrouded key bag. PBES2 (PBKDF2 with AES, OpenSSL
+ * 3's default) reads; the legacy RC2/3DES encryption (`openssl pkcs12
+ * -legacy`) does not, and says so.
  */
 export async function readPkcs12(der: Uint8Array<ArrayBuffer>, password: string): Promise<Pkcs12Contents> {
   const secret = new TextEncoder().encode(password).buffer;
