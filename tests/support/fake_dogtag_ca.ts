@@ -5,9 +5,14 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import * as x509 from "@peculiar/x509";
-import { encodeCertsOnly } from "../../src/est/pkcs7.ts";
-import { cmcStatusResponse, csrOfCmcRequest } from "./cmc.ts";
 import { type FakeAuthority, FakeCaPki } from "./fake_ca_pki.ts";
+import { answerFullCmc, injectedCmcAnswer } from "./fake_dogtag_cmc.ts";
+import {
+  estServiceCertTemplate,
+  sameBytes,
+  subjectRuleRefuses,
+  TEMPLATE_PROFILE,
+} from "./fake_dogtag_profiles.ts";
 
 /**
  * A fake Dogtag CA that behaves like the real one on the wire, for the
@@ -82,52 +87,7 @@ interface StoredRequest {
   certId?: string;
 }
 
-const TEMPLATE_PROFILE = "estServiceCert";
-const CMC_PROFILE = "estFullcmcDeviceCert";
 const BASE = "com.netscape.certsrv.base.";
-
-function estServiceCertTemplate(): Record<string, unknown> {
-  const attribute = (name: string) => ({
-    name,
-    Value: "",
-    Descriptor: { Syntax: "string", Description: name },
-  });
-  return {
-    Attributes: { Attribute: [] },
-    ProfileID: TEMPLATE_PROFILE,
-    Renewal: false,
-    Input: [
-      {
-        id: "i1",
-        ClassID: "certReqInputImpl",
-        Name: "Certificate Request Input",
-        ConfigAttribute: [],
-        Attribute: [attribute("cert_request_type"), attribute("cert_request")],
-      },
-      {
-        id: "i2",
-        ClassID: "submitterInfoInputImpl",
-        Name: "Requestor Information",
-        Attribute: [attribute("requestor_name"), attribute("requestor_email"), attribute("requestor_phone")],
-      },
-      {
-        id: "i3",
-        ClassID: "raClientAuthInfoInputImpl",
-        Name: "RA Client Authentication Information",
-        Attribute: [
-          attribute("ra_client_uid"),
-          attribute("ra_client_name"),
-          attribute("ra_client_certificate"),
-        ],
-      },
-    ],
-    Output: [{ id: "o1", classId: "certOutputImpl", name: "Certificate Output", attributes: [] }],
-  };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((v, i) => v === b[i]);
-}
 
 function hexId(n: number): string {
   return `0x${n.toString(16)}`;
@@ -357,7 +317,7 @@ export class FakeDogtagCa {
       return user !== undefined && user.password === rest.join(":") ? { name, agent: user.agent } : "bad";
     }
     const cert = request.clientCert;
-    if (cert && this.agentCertificates.some((a) => sameBytes(a, cert))) {
+    if (cert && this.#isAgentCert(cert)) {
       return { name: "agent-cert", agent: true };
     }
     return undefined;
@@ -445,7 +405,9 @@ export class FakeDogtagCa {
       nonce: crypto.randomUUID(),
     };
     this.#requests.set(id, stored);
-    const reason = fault && "outcome" in fault ? fault.message : this.#subjectRuleRefuses(inputs, subject);
+    const reason = fault && "outcome" in fault
+      ? fault.message
+      : subjectRuleRefuses(this.options.subjectRule!, inputs, subject, (der) => this.#isAgentCert(der));
     if (reason !== undefined) {
       if (!(fault && "outcome" in fault && fault.outcome === "error")) stored.status = "rejected";
       const entry = { ...this.#info(stored), errorMessage: reason, operationResult: "error" };
@@ -453,21 +415,6 @@ export class FakeDogtagCa {
     }
     if (this.options.approval === "auto") await this.#issue(stored);
     this.#json(res, 200, { total: 1, entries: [this.#info(stored)] });
-  }
-
-  /** Policy 20 (raClientAuthSubjectNameConstraintImpl) or 21 (subjectNameConstraintImpl `CN=[^,]+`). */
-  #subjectRuleRefuses(inputs: Record<string, string>, subject: string): string | undefined {
-    if (this.options.subjectRule === "anyCn") {
-      return /^CN=[^,]+$/.test(subject) ? undefined : "Subject Name Not Matched";
-    }
-    const { ra_client_uid: uid, ra_client_name: name, ra_client_certificate: cert } = inputs;
-    if (!uid && !name && !cert) return "Subject Name Not Matched: no RA client information";
-    if (cert) {
-      const der = Uint8Array.fromBase64(cert);
-      if (this.agentCertificates.some((a) => sameBytes(a, der))) return undefined;
-      if (new x509.X509Certificate(der).subject === subject) return undefined;
-    }
-    return subject === `CN=${name ?? ""}` ? undefined : "Subject Name Not Matched";
   }
 
   async #issue(stored: StoredRequest): Promise<void> {
@@ -567,49 +514,24 @@ export class FakeDogtagCa {
     });
   }
 
-  /**
-   * ProfileSubmitCMCFullServlet with CMCAuthForEST: the EST server must show
-   * an agent's TLS certificate; raHeaderClientCertSubjectNameConstraintImpl
-   * lets an agent (by the pki-est-client-cert header) request any subject and
-   * others only their own. Success is a simple PKI response (certs-only).
-   */
+  #isAgentCert(der: Uint8Array): boolean {
+    return this.agentCertificates.some((a) => sameBytes(a, der));
+  }
+
   async #fullCmc(request: RecordedRequest, url: URL, res: ServerResponse, fault?: Fault): Promise<void> {
     const cert = request.clientCert;
-    if (!cert || !this.agentCertificates.some((a) => sameBytes(a, cert))) {
+    if (!cert || !this.#isAgentCert(cert)) {
       res.writeHead(401, { "Content-Type": "text/html;charset=utf-8" }).end("<html>Unauthorized</html>");
       return;
     }
-    const fail = (text: string): void => {
-      res.writeHead(200, { "Content-Type": "application/pkcs7-mime", "pki-cmc-status": "2" })
-        .end(cmcStatusResponse(2, text));
-    };
-    if (fault && "cmcStatus" in fault) {
-      const headers: Record<string, string> = { "Content-Type": "application/pkcs7-mime" };
-      if (fault.cmcStatus !== null) headers["pki-cmc-status"] = fault.cmcStatus;
-      const status = Number(fault.cmcStatus);
-      res.writeHead(200, headers).end(cmcStatusResponse(Number.isInteger(status) ? status : 0, "injected"));
-      return;
+    const answer = fault && "cmcStatus" in fault
+      ? injectedCmcAnswer(fault.cmcStatus)
+      : await answerFullCmc(this.pki, request, url, (der) => this.#isAgentCert(der));
+    if (answer.certificate) {
+      this.#certs.set(parseInt(answer.certificate.serialNumber, 16), answer.certificate);
     }
-    if (url.searchParams.get("profileId") !== CMC_PROFILE || request.headers["pki-est-request"] !== "true") {
-      return fail("Bad Request");
-    }
-    let csr: x509.Pkcs10CertificateRequest;
-    try {
-      csr = new x509.Pkcs10CertificateRequest(csrOfCmcRequest(request.body));
-    } catch {
-      return fail("Invalid CMC request");
-    }
-    const header = request.headers["pki-est-client-cert"];
-    const headerCert = typeof header === "string" ? Uint8Array.fromBase64(header) : undefined;
-    const agent = headerCert !== undefined && this.agentCertificates.some((a) => sameBytes(a, headerCert));
-    const own = headerCert !== undefined && new x509.X509Certificate(headerCert).subject === csr.subject;
-    if (!agent && !own) return fail("Request Subject Name Not Matched");
-    const issued = await this.pki.issue(this.pki.host, {
-      subject: csr.subjectName,
-      publicKey: csr.publicKey,
-    });
-    this.#certs.set(parseInt(issued.serialNumber, 16), issued);
-    res.writeHead(200, { "Content-Type": "application/pkcs7-mime", "pki-cmc-status": "0" })
-      .end(encodeCertsOnly([new Uint8Array(issued.rawData)]));
+    const headers: Record<string, string> = { "Content-Type": "application/pkcs7-mime" };
+    if (answer.cmcStatus !== null) headers["pki-cmc-status"] = answer.cmcStatus;
+    res.writeHead(200, headers).end(answer.body);
   }
 }
