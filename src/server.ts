@@ -52,9 +52,14 @@ interface Reloadable {
 
 /** Wires configuration to seams, the app and the listeners, and starts serving. */
 export async function startServer(config: EstConfig): Promise<RunningServer> {
-  const rawBackend = await createBackend(config.backend, config.server.state_dir);
   const connections = { count: () => 0 };
   const metrics = new EstMetrics(() => connections.count());
+  const rawBackend = await createBackend(config.backend, config.server.state_dir, {
+    observeCaCall: (call, seconds, ok) => {
+      metrics.backendDuration.observe({ backend: config.backend.kind, call: `ca:${call}` }, seconds);
+      if (!ok) metrics.errors.inc({ type: "backend" });
+    },
+  });
   const backend = instrumentBackend(rawBackend, config.backend.kind, metrics);
   const audit = config.audit.path === undefined ? undefined : await AuditLog.open(config.audit.path);
   const current = buildReloadable(config);
@@ -74,7 +79,8 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
       layout: { lineLength: config.est.base64_line_length, lineEnding: config.est.base64_line_ending },
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.request_timeout * 1000,
-      keyPolicy: { minRsaBits: config.backend.minRsaBits },
+      // With an upstream CA its profile decides key sizes; 2048 is Dogtag's own floor.
+      keyPolicy: { minRsaBits: config.backend.kind === "local-ca" ? config.backend.minRsaBits : 2048 },
       enrollMatchIdentity: config.authorizer.enrollMatchTLSSubjSAN,
       csrattrs: config.est.csrattrs,
       labels: config.labels,
@@ -183,9 +189,18 @@ function serverCertificateIssuer(
   );
 }
 
-/** The CA names announced in the TLS CertificateRequest (clients pick a certificate by them). */
+/**
+ * The CA names announced in the TLS CertificateRequest (clients pick a
+ * certificate by them). Only a hint: an upstream CA that is slow or down must
+ * not hold up the start, and chains are validated per request anyway.
+ */
 async function clientTrustPem(backend: Backend, clientCa: Uint8Array<ArrayBuffer>[]): Promise<string> {
-  const chain = await backend.caCerts(undefined).catch(() => []);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Uint8Array<ArrayBuffer>[]>((resolve) =>
+    timer = setTimeout(() => resolve([]), 2000)
+  );
+  const chain = await Promise.race([backend.caCerts(undefined).catch(() => []), timeout]);
+  clearTimeout(timer);
   return [...chain, ...clientCa].map((der) => toPem(der, "CERTIFICATE")).join("");
 }
 

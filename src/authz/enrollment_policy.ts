@@ -67,3 +67,24 @@ async function ask(authorizer: Authorizer | undefined, request: AuthzRequest): P
   const decision = await authorizer.authorize(request);
   if (!decision.allowed) throw new ForbiddenError(decision.message);
 }
+
+/** One full CMC request to decide on. */
+export interface FullCmcQuestion {
+  /** The request as forwarded to the CA (DER). */
+  cmcRequest: Uint8Array<ArrayBuffer>;
+  authzData: AuthzData;
+  requestId: string;
+}
+
+/**
+ * fullcmc policy, as Dogtag's: the external authoriser only (the CA checks
+ * the names inside the CMC request). Throws 403 with the reason on refusal.
+ */
+export async function authorizeFullCmc(
+  question: FullCmcQuestion,
+  authorizer: Authorizer | undefined,
+): Promise<void> {
+  if (authorizer === undefined) return;
+  const decision = await authorizer.authorize({ operation: "fullcmc", ...question });
+  if (!decision.allowed) throw new ForbiddenError(decision.message);
+}

@@ -19,6 +19,16 @@ export interface EnrollContext {
   profile: IssuanceProfile;
 }
 
+/** Who sends a full CMC request and how (as for enrollment, without an issuance profile). */
+export type FullCmcContext = Omit<EnrollContext, "profile">;
+
+/** The CA's answer to a full CMC request: its CMC status and the DER response to hand back. */
+export interface FullCmcResult {
+  /** CMCStatus (RFC 5272 §6.1.4): 0 success, 2 failed, 3 pending, ... */
+  cmcStatus: number;
+  der: Uint8Array<ArrayBuffer>;
+}
+
 /** A certificate the backend issued: its DER and the serial it was recorded under. */
 export interface IssuedCertificate {
   der: Uint8Array<ArrayBuffer>;
@@ -36,4 +46,11 @@ export interface Backend {
   isRevoked?(certificate: x509.X509Certificate): Promise<boolean>;
   health(): Promise<CheckResult>;
   close(): Promise<void>;
+  /**
+   * Whether the backend serves `label` itself although `[labels.*]` does not
+   * declare it (Dogtag lightweight-CA AuthorityIDs). Absent: declared labels only.
+   */
+  acceptsUndeclaredLabel?(label: string): boolean;
+  /** Full CMC (RFC 7030 §4.3): forwards the DER request; absent when the backend offers none (501). */
+  fullCmc?(request: Uint8Array<ArrayBuffer>, ctx: FullCmcContext): Promise<FullCmcResult>;
 }

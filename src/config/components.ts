@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { readPasswordFile } from "./password_file.ts";
 import { extendedKeyUsages } from "./schema.ts";
 import { boolean, integer, stringList, text } from "./values.ts";
 
@@ -38,6 +39,88 @@ function localCaSchema(dir: string) {
   }).transform((c) => ({ kind: "local-ca" as const, ...c }));
 }
 
+const NICKNAME_REPLACED =
+  "NSS nicknames are not supported; export the certificate and key from the NSS database and give them as " +
+  "clientCertFile + clientKeyFile (PEM) or clientPKCS12File + clientPKCS12PasswordFile (PKCS#12)";
+
+/** The CA's base URL: https, no path, query or credentials; kept as its origin. */
+const caBaseUrl = text.transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: `must be an https:// URL such as https://ca.example.com:8443` });
+    return z.NEVER;
+  }
+  if (
+    url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== ""
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be the CA's base URL (https://host:port), without a path",
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+function dogtagRaSchema(dir: string) {
+  return z.strictObject({
+    url: caBaseUrl,
+    profile: text,
+    "fullcmc.profile": text.optional(),
+    username: text.optional(),
+    password: text.optional(),
+    passwordFile: filePath(dir).optional(),
+    nickname: z.never({ error: NICKNAME_REPLACED }).optional(),
+    clientCertFile: filePath(dir).optional(),
+    clientKeyFile: filePath(dir).optional(),
+    clientPKCS12File: filePath(dir).optional(),
+    clientPKCS12PasswordFile: filePath(dir).optional(),
+    caBundle: filePath(dir).optional(),
+    timeout: integer(1, 600).default(30),
+  }).superRefine((c, ctx) => {
+    const pair = (a: keyof typeof c, b: keyof typeof c) => {
+      if ((c[a] === undefined) === (c[b] === undefined)) return;
+      ctx.addIssue({ code: "custom", message: `${a} and ${b} must be given together`, path: [c[a] ? a : b] });
+    };
+    pair("clientCertFile", "clientKeyFile");
+    pair("clientPKCS12File", "clientPKCS12PasswordFile");
+    if (c.clientCertFile !== undefined && c.clientPKCS12File !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "give the client certificate either as PEM (clientCertFile) or as PKCS#12 (clientPKCS12File)",
+        path: ["clientPKCS12File"],
+      });
+    }
+  }).transform((c, ctx) => {
+    // As in Dogtag, passwordFile wins over password.
+    let password = c.password;
+    if (c.passwordFile !== undefined) {
+      const read = readPasswordFile(c.passwordFile);
+      if ("problem" in read) {
+        ctx.addIssue({ code: "custom", message: read.problem, path: ["passwordFile"] });
+        return z.NEVER;
+      }
+      password = read.password;
+    }
+    if ((c.username === undefined) !== (password === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "username and password (or passwordFile) must be given together",
+        path: [c.username === undefined ? (c.passwordFile ? "passwordFile" : "password") : "username"],
+      });
+      return z.NEVER;
+    }
+    const { nickname: _, ...rest } = c;
+    return { kind: "dogtag-ra" as const, ...rest, password };
+  });
+}
+
 function inMemoryRealmSchema() {
   return z.strictObject({
     username: text,
@@ -63,11 +146,12 @@ function identityOnlySchema() {
 }
 
 export type LocalCaConfig = z.output<ReturnType<typeof localCaSchema>>;
+export type DogtagRaConfig = z.output<ReturnType<typeof dogtagRaSchema>>;
 export type InMemoryRealmConfig = z.output<ReturnType<typeof inMemoryRealmSchema>>;
 export type ExternalProcessConfig = z.output<ReturnType<typeof externalProcessSchema>>;
 export type IdentityOnlyConfig = z.output<ReturnType<typeof identityOnlySchema>>;
 
-export type BackendConfig = LocalCaConfig;
+export type BackendConfig = LocalCaConfig | DogtagRaConfig;
 export type RealmConfig = InMemoryRealmConfig;
 export type AuthorizerConfig = ExternalProcessConfig | IdentityOnlyConfig;
 
@@ -79,7 +163,7 @@ interface ComponentClass {
 
 const CLASSES: readonly ComponentClass[] = [
   { role: "backend", names: ["local-ca"], schema: localCaSchema },
-  { role: "backend", names: ["org.dogtagpki.est.DogtagRABackend", "dogtag-ra"] },
+  { role: "backend", names: ["org.dogtagpki.est.DogtagRABackend", "dogtag-ra"], schema: dogtagRaSchema },
   {
     role: "realm",
     names: ["com.netscape.cms.realm.PKIInMemoryRealm", "in-memory"],

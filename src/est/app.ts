@@ -12,6 +12,7 @@ import { errorResponse } from "./error_response.ts";
 import { EstError, NotFoundError } from "./errors.ts";
 import { caCertsHandler } from "./handlers/cacerts.ts";
 import { csrAttrsHandler } from "./handlers/csrattrs.ts";
+import { fullCmcHandler } from "./handlers/fullcmc.ts";
 import { simpleEnrollHandler } from "./handlers/simpleenroll.ts";
 import { simpleReenrollHandler } from "./handlers/simplereenroll.ts";
 import { methodGuard } from "./method_guard.ts";
@@ -31,6 +32,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "csrattrs", method: "GET", handler: csrAttrsHandler },
   { name: "simpleenroll", method: "POST", handler: simpleEnrollHandler },
   { name: "simplereenroll", method: "POST", handler: simpleReenrollHandler },
+  { name: "fullcmc", method: "POST", handler: fullCmcHandler },
 ];
 
 /** What the app reports to: metrics, and the audit trail of issuing operations. */

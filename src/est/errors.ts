@@ -92,6 +92,27 @@ export class InternalError extends EstError {
   }
 }
 
+/** 501: the operation exists in EST but this server's CA backend does not provide it. */
+export class NotImplementedError extends EstError {
+  constructor(message: string) {
+    super(501, message);
+  }
+}
+
+/**
+ * An error the CA behind the backend reported, passed on with its status and
+ * message; Dogtag-style bodies keep the CA's exception class when it gave one.
+ */
+export class UpstreamError extends EstError {
+  constructor(status: number, message: string, readonly upstreamClassName?: string) {
+    super(status, message);
+  }
+
+  override get dogtagClassName(): string {
+    return this.upstreamClassName ?? super.dogtagClassName;
+  }
+}
+
 /** 503: a dependency (backend, realm, store) is unavailable; retry later. */
 export class UnavailableError extends EstError {
   constructor(message: string, retryAfterSeconds?: number) {

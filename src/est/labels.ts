@@ -1,4 +1,4 @@
-import type { IssuanceProfile } from "../backend/backend.ts";
+import type { Backend, IssuanceProfile } from "../backend/backend.ts";
 import { LABEL_PATTERN, type LabelSettings } from "../config/schema.ts";
 import { NotFoundError } from "./errors.ts";
 
@@ -13,16 +13,21 @@ const RESERVED = new Set([
   "info",
 ]);
 
-/** The settings of a request's label: none for the unlabelled paths, 404 for an unknown or malformed label. */
+/**
+ * The settings of a request's label: none for the unlabelled paths and for
+ * undeclared labels the backend serves itself; 404 for a malformed label or an
+ * undeclared one the backend does not accept.
+ */
 export function resolveLabel(
   label: string | undefined,
   labels: Record<string, LabelSettings>,
+  backend?: Pick<Backend, "acceptsUndeclaredLabel">,
 ): LabelSettings | undefined {
   if (label === undefined) return undefined;
-  if (!LABEL_PATTERN.test(label) || RESERVED.has(label) || !Object.hasOwn(labels, label)) {
-    throw new NotFoundError("Unknown label");
-  }
-  return labels[label];
+  if (!LABEL_PATTERN.test(label) || RESERVED.has(label)) throw new NotFoundError("Unknown label");
+  if (Object.hasOwn(labels, label)) return labels[label];
+  if (backend?.acceptsUndeclaredLabel?.(label) === true) return undefined;
+  throw new NotFoundError("Unknown label");
 }
 
 /** The issuance settings a label overrides (none for the unlabelled paths). */

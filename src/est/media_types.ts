@@ -7,6 +7,7 @@ export const MEDIA = {
   csrAttrs: "application/csrattrs",
   pkcs10: "application/pkcs10",
   cmcResponse: "application/pkcs7-mime; smime-type=CMC-response",
+  cmcRequest: "application/pkcs7-mime; smime-type=CMC-request",
 } as const;
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
@@ -23,5 +24,30 @@ export function requireMediaType(contentType: string | null | undefined, expecte
   }
   if (actual !== expected) {
     throw new UnsupportedMediaTypeError(`Unsupported Content-Type "${actual}"; expected ${expected}`);
+  }
+}
+
+/** The value of one parameter of a Content-Type header (name matched in any case, quotes removed). */
+function parameter(contentType: string, name: string): string | undefined {
+  for (const part of contentType.split(";").slice(1)) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === name) {
+      return part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    }
+  }
+  return undefined;
+}
+
+/** Throws 415 unless the Content-Type is `application/pkcs7-mime` with `smime-type=CMC-request` (any case). */
+export function requireCmcRequestMediaType(contentType: string | null | undefined): void {
+  if (essence(contentType) === undefined) {
+    throw new UnsupportedMediaTypeError("Content-Type header is required");
+  }
+  const ok = essence(contentType) === "application/pkcs7-mime" &&
+    parameter(contentType!, "smime-type")?.toLowerCase() === "cmc-request";
+  if (!ok) {
+    throw new UnsupportedMediaTypeError(
+      `Unsupported Content-Type "${contentType}"; expected ${MEDIA.cmcRequest}`,
+    );
   }
 }

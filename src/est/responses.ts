@@ -2,15 +2,16 @@ import { type Base64Layout, encodeResponseBody } from "./body_codec.ts";
 import { MEDIA } from "./media_types.ts";
 import { encodeCertsOnly } from "./pkcs7.ts";
 
-/** A 200 carrying DER as base64, with a sized body and Content-Transfer-Encoding (RFC 8951). */
+/** A response (200 unless told) carrying DER as base64, sized, with Content-Transfer-Encoding (RFC 8951). */
 export function base64Response(
   der: Uint8Array<ArrayBuffer>,
   contentType: string,
   layout: Base64Layout,
+  status = 200,
 ): Response {
   const body = new TextEncoder().encode(encodeResponseBody(der, layout));
   return new Response(body, {
-    status: 200,
+    status,
     headers: {
       "Content-Type": contentType,
       "Content-Transfer-Encoding": "base64",

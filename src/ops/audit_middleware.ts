@@ -25,7 +25,7 @@ export function auditMiddleware(audit: AuditLog, style: ErrorStyle): MiddlewareH
         requestId: record.requestId,
         error: err,
       });
-      if (record.outcome === "issued" || record.outcome === "renewed") {
+      if (record.status < 300) {
         c.set("issued", undefined);
         // Assigning c.res merges the old response's headers (Content-Length among them) into the
         // new one; clearing it first replaces the response whole.
@@ -41,7 +41,10 @@ export function auditMiddleware(audit: AuditLog, style: ErrorStyle): MiddlewareH
 
 function outcomeOf(c: Context<EstEnv>): AuditOutcome {
   const status = c.res.status;
-  if (c.get("issued") && status < 300) return c.get("operation") === "simplereenroll" ? "renewed" : "issued";
+  if (status < 300) {
+    if (!c.get("issued")) return "forwarded"; // a full CMC exchange: the CA's response goes back as it is
+    return c.get("operation") === "simplereenroll" ? "renewed" : "issued";
+  }
   if (status === 401 || c.get("authFailure")) return "auth-failure";
   return status >= 500 ? "error" : "refused";
 }
@@ -69,6 +72,6 @@ export function auditRecordOf(c: Context<EstEnv>): AuditRecord {
     remoteAddr: connectionInfo(c).remoteAddr,
     ...subjectAndSans(c),
     serial: c.get("issued")?.serialHex,
-    reason: outcome === "issued" || outcome === "renewed" ? undefined : c.error?.message,
+    reason: c.res.status < 300 ? undefined : c.error?.message,
   };
 }

@@ -17,5 +17,11 @@ export function instrumentBackend(backend: Backend, name: string, metrics: EstMe
   if (backend.isRevoked) {
     instrumented.isRevoked = (cert) => timed("is_revoked", () => backend.isRevoked!(cert));
   }
+  if (backend.fullCmc) {
+    instrumented.fullCmc = (request, ctx) => timed("fullcmc", () => backend.fullCmc!(request, ctx));
+  }
+  if (backend.acceptsUndeclaredLabel) {
+    instrumented.acceptsUndeclaredLabel = (label) => backend.acceptsUndeclaredLabel!(label);
+  }
   return instrumented;
 }

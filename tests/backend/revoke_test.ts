@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LocalCaBackend } from "../../src/backend/local_ca/local_ca_backend.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "../../src/backend/local_ca/revoke.ts";
+import type { LocalCaConfig } from "../../src/config/components.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { parseCsr } from "../../src/est/csr.ts";
 import { makeCsr } from "../support/pki.ts";
@@ -29,7 +30,7 @@ Deno.test("revoke: marks the store; again says so; unknown serials are reported"
     { status: "unknown-serial" },
     "no store yet",
   );
-  const ca = await LocalCaBackend.open(config.backend, config.server.state_dir);
+  const ca = await LocalCaBackend.open(config.backend as LocalCaConfig, config.server.state_dir);
   const csr = await parseCsr((await makeCsr(dir, "/CN=alice")).csrDer, { minRsaBits: 2048 });
   const issued = await ca.enroll(csr, {
     principal: { name: "a", roles: [], method: "password" },
@@ -78,7 +79,7 @@ Deno.test("revoke: the CLI revokes, refuses bad input and reports unknown serial
   assert.equal(unknown.code, 1);
   assert.match(unknown.text, /has not issued a certificate with serial ab/);
   const config = loadConfig(dir);
-  const ca = await LocalCaBackend.open(config.backend, config.server.state_dir);
+  const ca = await LocalCaBackend.open(config.backend as LocalCaConfig, config.server.state_dir);
   const csr = await parseCsr((await makeCsr(dir, "/CN=bob")).csrDer, { minRsaBits: 2048 });
   const issued = await ca.enroll(csr, {
     principal: { name: "b", roles: [], method: "password" },

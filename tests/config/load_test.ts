@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { BackendConfig, LocalCaConfig } from "../../src/config/components.ts";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { tempDir } from "../support/temp.ts";
+
+function localCa(backend: BackendConfig): LocalCaConfig {
+  assert.equal(backend.kind, "local-ca");
+  return backend as LocalCaConfig;
+}
 
 async function configDir(files: Record<string, string>): Promise<string> {
   const dir = await tempDir({ prefix: "est-config-" });
@@ -34,8 +40,8 @@ Deno.test("config: an empty directory means every default (local CA, loopback)",
   assert.deepEqual(config.audit, { path: join(dir, "state", "audit.jsonl") });
   assert.equal(config.est.base64_line_length, 0);
   assert.equal(config.backend.kind, "local-ca");
-  assert.equal(config.backend.keyType, "P-256");
-  assert.equal(config.backend.validityDays, 90);
+  assert.equal(localCa(config.backend).keyType, "P-256");
+  assert.equal(localCa(config.backend).validityDays, 90);
   assert.equal(config.realm, undefined);
   assert.deepEqual(config.authorizer, { kind: "none", enrollMatchTLSSubjSAN: true });
   assert.deepEqual(config.sources, { backend: "default", realm: "default", authorizer: "default" });
@@ -142,9 +148,9 @@ enrollMatchTLSSubjSAN = "FALSE"
     auth_methods: ["cert"],
     cert_excludes_basic: true,
   });
-  assert.equal(c.backend.keyType, "RSA-3072");
-  assert.equal(c.backend.validityDays, 30);
-  assert.deepEqual(c.backend.extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
+  assert.equal(localCa(c.backend).keyType, "RSA-3072");
+  assert.equal(localCa(c.backend).validityDays, 30);
+  assert.deepEqual(localCa(c.backend).extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
   assert.deepEqual(c.realm, {
     kind: "in-memory",
     username: "alice",
@@ -175,7 +181,7 @@ Deno.test("config: Dogtag .conf files load with Dogtag class names and keys", as
   assert.equal(c.realm?.fullName, "Administrator");
   assert.equal(c.authorizer.kind, "external-process");
   assert.equal(c.authorizer.enrollMatchTLSSubjSAN, true, "a blank value keeps the default");
-  assert.equal(c.backend.validityDays, 10);
+  assert.equal(localCa(c.backend).validityDays, 10);
   assert.deepEqual(c.sources, {
     backend: "backend.conf",
     realm: "realm.conf",
@@ -326,7 +332,7 @@ Deno.test("config: paired keys go together", async () => {
     "backend.conf:2: caCertFile: caCertFile and caKeyFile must be given together",
   ]);
   const dir = await configDir({ "backend.conf": "class=local-ca\ncaCertFile=ca.pem\ncaKeyFile=ca.key\n" });
-  assert.equal(loadConfig(dir).backend.caCertFile, join(dir, "ca.pem"));
+  assert.equal(localCa(loadConfig(dir).backend).caCertFile, join(dir, "ca.pem"));
 });
 
 Deno.test("config: a malformed properties file reports its line", async () => {
@@ -369,9 +375,19 @@ Deno.test("config: issues format with and without line and key", () => {
 
 Deno.test("config: the shipped examples and the embedded default load", async () => {
   const examples = new URL("../../config/examples/", import.meta.url).pathname;
+  // A file is one component's example; a directory holds files that go into one config dir together.
   for await (const entry of Deno.readDir(examples)) {
-    const dir = await configDir({ [entry.name]: await Deno.readTextFile(join(examples, entry.name)) });
-    assert.equal(loadConfig(dir).sources[entry.name.replace(".conf", "") as "realm"], entry.name);
+    const path = join(examples, entry.name);
+    const files: Record<string, string> = {};
+    if (entry.isDirectory) {
+      for await (const f of Deno.readDir(path)) files[f.name] = await Deno.readTextFile(join(path, f.name));
+    } else {
+      files[entry.name] = await Deno.readTextFile(path);
+    }
+    const config = loadConfig(await configDir(files));
+    for (const name of Object.keys(files)) {
+      assert.equal(config.sources[name.replace(".conf", "") as "realm"], name, `${entry.name}: ${name}`);
+    }
   }
   const embedded = loadConfig(new URL("../../config/", import.meta.url).pathname);
   assert.equal(embedded.realm?.demo, true);

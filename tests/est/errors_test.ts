@@ -7,11 +7,13 @@ import {
   InternalError,
   MethodNotAllowedError,
   NotFoundError,
+  NotImplementedError,
   PayloadTooLargeError,
   RequestTimeoutError,
   UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
+  UpstreamError,
 } from "../../src/est/errors.ts";
 
 Deno.test("errors: each class carries its status, message and headers", () => {
@@ -25,6 +27,8 @@ Deno.test("errors: each class carries its status, message and headers", () => {
     [new PayloadTooLargeError(10), 413, {}],
     [new UnsupportedMediaTypeError("m"), 415, {}],
     [new InternalError("i"), 500, {}],
+    [new NotImplementedError("ni"), 501, {}],
+    [new UpstreamError(409, "conflict"), 409, {}],
     [new UnavailableError("x"), 503, {}],
     [new UnavailableError("x", 30), 503, { "Retry-After": "30" }],
   ];
@@ -82,4 +86,24 @@ Deno.test("errors: anything else becomes a 500 that reveals nothing", async () =
   const res = errorResponse(new Error("secret stack details"), "standard");
   assert.equal(res.status, 500);
   assert.equal(await res.text(), "Internal server error\n");
+});
+
+Deno.test("errors: an upstream CA error keeps the CA's status and exception class", async () => {
+  const conflict = new UpstreamError(
+    409,
+    "Request not pending",
+    "com.netscape.certsrv.base.ConflictingOperationException",
+  );
+  assert.equal(conflict.dogtagClassName, "com.netscape.certsrv.base.ConflictingOperationException");
+  assert.equal(
+    new UpstreamError(404, "CA not found").dogtagClassName,
+    "com.netscape.certsrv.base.ResourceNotFoundException",
+  );
+  assert.equal(new NotImplementedError("no").dogtagClassName, "com.netscape.certsrv.base.PKIException");
+  const res = errorResponse(conflict, "dogtag");
+  assert.equal(res.status, 409);
+  assert.match(
+    await res.text(),
+    /"ClassName" : "com\.netscape\.certsrv\.base\.ConflictingOperationException",\n {2}"Code" : 409,/,
+  );
 });

@@ -6,7 +6,7 @@ import {
   UnsupportedMediaTypeError,
 } from "../../src/est/errors.ts";
 import { resolveLabel } from "../../src/est/labels.ts";
-import { essence, requireMediaType } from "../../src/est/media_types.ts";
+import { essence, requireCmcRequestMediaType, requireMediaType } from "../../src/est/media_types.ts";
 import { readLimitedBody } from "../../src/est/request_body.ts";
 
 Deno.test("media types: essence ignores case and parameters", () => {
@@ -27,6 +27,52 @@ Deno.test("labels: configured labels resolve; unknown, reserved and malformed on
   assert.deepEqual(resolveLabel("iot", labels), { validity_days: 7 });
   for (const bad of ["nope", "cacerts", "..", "a/b", "x".repeat(65), "-lead", "sp ace", "%00"]) {
     assert.throws(() => resolveLabel(bad, labels), NotFoundError, bad);
+  }
+});
+
+Deno.test("labels: a backend may serve undeclared labels; malformed and reserved ones stay 404", () => {
+  const labels = { iot: { validity_days: 7 } };
+  const authorities = { acceptsUndeclaredLabel: (label: string) => /^[0-9a-f-]{36}$/.test(label) };
+  const uuid = "5f6a7b8c-1d2e-4f30-8a9b-0c1d2e3f4a5b";
+  assert.equal(resolveLabel(uuid, labels, authorities), undefined);
+  assert.deepEqual(resolveLabel("iot", labels, authorities), { validity_days: 7 });
+  assert.throws(() => resolveLabel("other", labels, authorities), NotFoundError);
+  assert.throws(() => resolveLabel(uuid, labels, {}), NotFoundError, "a backend without the method");
+  const everything = { acceptsUndeclaredLabel: () => true };
+  for (const bad of ["fullcmc", "a/b", "%00", "x".repeat(65)]) {
+    assert.throws(() => resolveLabel(bad, labels, everything), NotFoundError, bad);
+  }
+});
+
+Deno.test("media types: full CMC requests need application/pkcs7-mime with smime-type=CMC-request", () => {
+  for (
+    const ok of [
+      "application/pkcs7-mime; smime-type=CMC-request",
+      "Application/PKCS7-MIME;smime-type=cmc-request",
+      'application/pkcs7-mime; name=req.p7m; smime-type="CMC-Request"',
+    ]
+  ) requireCmcRequestMediaType(ok);
+  for (const missing of [undefined, null, "", " "]) {
+    assert.throws(
+      () => requireCmcRequestMediaType(missing),
+      /^UnsupportedMediaTypeError|Content-Type header is required$/,
+    );
+  }
+  for (
+    const bad of [
+      "application/pkcs7-mime",
+      "application/pkcs7-mime; smime-type=certs-only",
+      "application/pkcs10; smime-type=CMC-request",
+      "application/pkcs7-mime; smime-type",
+    ]
+  ) {
+    assert.throws(
+      () => requireCmcRequestMediaType(bad),
+      (err: Error) =>
+        err instanceof UnsupportedMediaTypeError &&
+        err.message ===
+          `Unsupported Content-Type "${bad}"; expected application/pkcs7-mime; smime-type=CMC-request`,
+    );
   }
 });
 

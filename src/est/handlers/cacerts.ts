@@ -11,7 +11,7 @@ import type { EstServices } from "../services.ts";
 export function caCertsHandler(services: EstServices) {
   return async (c: Context<EstEnv>): Promise<Response> => {
     const label = c.req.param("label");
-    resolveLabel(label, services.settings.labels);
+    resolveLabel(label, services.settings.labels, services.backend);
     const chain = await services.backend.caCerts(label);
     if (chain.length === 0) throw new NotFoundError("Certificate chain for CA not available");
     return base64Response(encodeCertsOnly(chain), MEDIA.caCerts, services.settings.layout);

@@ -13,7 +13,7 @@ export function simpleEnrollHandler(services: EstServices) {
   const { settings } = services;
   return async (c: Context<EstEnv>): Promise<Response> => {
     const label = c.req.param("label");
-    const labelSettings = resolveLabel(label, settings.labels);
+    const labelSettings = resolveLabel(label, settings.labels, services.backend);
     const { principal, certificate } = await authenticate(
       c,
       services,
@@ -25,7 +25,7 @@ export function simpleEnrollHandler(services: EstServices) {
       principal,
       remoteAddr: connection.remoteAddr,
       label,
-      clientCertChain: connection.peerChain.length > 0 ? connection.peerChain : undefined,
+      clientCertChain: certificate ? connection.peerChain : undefined,
     };
     const requestId = c.get("requestId");
     await authorizeEnrollment(

@@ -16,7 +16,7 @@ export function simpleReenrollHandler(services: EstServices) {
   const { settings } = services;
   return async (c: Context<EstEnv>): Promise<Response> => {
     const label = c.req.param("label");
-    const labelSettings = resolveLabel(label, settings.labels);
+    const labelSettings = resolveLabel(label, settings.labels, services.backend);
     const { principal, certificate } = await authenticateRenewal(c, services);
     const csr = await readCsr(c, settings);
     const connection = connectionInfo(c);

@@ -1,0 +1,56 @@
+import type { Context } from "hono";
+import { authorizeFullCmc } from "../../authz/enrollment_policy.ts";
+import { connectionInfo } from "../../tls/connection.ts";
+import { authenticate, authPolicyFor } from "../authenticate.ts";
+import { decodeRequestBody } from "../body_codec.ts";
+import { checkCmcRequest, httpStatusOfCmcStatus } from "../cmc.ts";
+import type { EstEnv } from "../env.ts";
+import { NotImplementedError } from "../errors.ts";
+import { resolveLabel } from "../labels.ts";
+import { MEDIA, requireCmcRequestMediaType } from "../media_types.ts";
+import { readLimitedBody } from "../request_body.ts";
+import { base64Response } from "../responses.ts";
+import type { EstServices } from "../services.ts";
+
+const CMC_PEM_LABELS = ["CMS", "PKCS7"];
+
+/**
+ * POST /fullcmc: authenticate, read the CMC request (DER or base64), ask the
+ * authoriser, forward it to the CA, and answer with the CA's CMC response;
+ * the HTTP status follows the CA's CMC status.
+ */
+export function fullCmcHandler(services: EstServices) {
+  const { settings, backend } = services;
+  return async (c: Context<EstEnv>): Promise<Response> => {
+    const label = c.req.param("label");
+    const labelSettings = resolveLabel(label, settings.labels, backend);
+    const { principal, certificate } = await authenticate(
+      c,
+      services,
+      authPolicyFor(services, labelSettings),
+    );
+    if (backend.fullCmc === undefined) {
+      throw new NotImplementedError("Full CMC (/fullcmc) is not offered by this server's CA backend");
+    }
+    requireCmcRequestMediaType(c.req.header("content-type"));
+    const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
+    const cmcRequest = decodeRequestBody(body, CMC_PEM_LABELS);
+    checkCmcRequest(cmcRequest);
+    const connection = connectionInfo(c);
+    const authzData = {
+      principal,
+      remoteAddr: connection.remoteAddr,
+      label,
+      clientCertChain: certificate ? connection.peerChain : undefined,
+    };
+    const requestId = c.get("requestId");
+    await authorizeFullCmc({ cmcRequest, authzData, requestId }, services.authorizer);
+    const result = await backend.fullCmc(cmcRequest, { ...authzData, requestId });
+    return base64Response(
+      result.der,
+      MEDIA.cmcResponse,
+      settings.layout,
+      httpStatusOfCmcStatus(result.cmcStatus),
+    );
+  };
+}
