@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { curl, type CurlOptions } from "../support/curl.ts";
 import { startDogtagEst, startDogtagPair } from "../support/dogtag.ts";
 import { FakeDogtagCa } from "../support/fake_dogtag_ca.ts";
-import { makeCsr, writeTemp } from "../support/pki.ts";
+import { makeCsr, renewalCsr, writeTemp } from "../support/pki.ts";
 import { ALICE, certsFromPkcs7Base64, type TestServer } from "../support/server.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";
@@ -194,3 +194,65 @@ Deno.test("dogtag CI: the RA may authenticate with its certificate instead of a 
     await ca.close();
   }
 });
+
+Deno.test(
+  "dogtag CI table e-g: certificate enrollment and renewal with the CA's certificate",
+  opts,
+  async () => {
+    const { ca, srv, close } = await startDogtagPair({}, {}, { est: { compat: "dogtag" } });
+    try {
+      const { csrDer, keyPath } = await makeCsr(tmp, "/CN=Administrator");
+      const b = await curl(`${srv.base}/simpleenroll`, {
+        cacert: srv.caPath,
+        user: ALICE.user,
+        headers: { "Content-Type": "application/pkcs10" },
+        body: csrDer.toBase64(),
+      });
+      assert.equal(b.status, 200, b.text);
+      const certPath = await writeTemp(tmp, "administrator.pem", await certsFromPkcs7Base64(b.text));
+      const holder = { cert: certPath, key: keyPath, user: undefined };
+
+      // e: the certificate the CA issued authenticates the next enrollment of the same name.
+      const e = await enroll(srv, "/CN=Administrator", holder);
+      assert.equal(e.status, 200, e.text);
+      assert.equal(
+        ca.submissions.at(-1)!.inputs.ra_client_certificate,
+        (await runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"])).stdout.toBase64(),
+      );
+
+      // f: re-enrollment with it (a new key; the subject copied from the certificate, as estclient -r does).
+      const f = await curl(`${srv.base}/simplereenroll`, {
+        cacert: srv.caPath,
+        ...holder,
+        headers: { "Content-Type": "application/pkcs10" },
+        body: (await renewalCsr(tmp, certPath)).csrDer.toBase64(),
+      });
+      assert.equal(f.status, 200, f.text);
+      assert.equal(await issuedSubject(srv, f.text), "subject=CN = Administrator");
+
+      // g, n: a renewal CSR with another subject gets Dogtag's exact 403 body, and the CA is not asked.
+      const submissions = ca.submissions.length;
+      const g = await curl(`${srv.base}/simplereenroll`, {
+        cacert: srv.caPath,
+        ...holder,
+        headers: { "Content-Type": "application/pkcs10" },
+        body: (await makeCsr(tmp, "/CN=test2.example.com")).csrDer.toBase64(),
+      });
+      assert.equal(g.status, 403);
+      assert.equal(
+        g.text,
+        `{
+  "Attributes" : {
+    "Attribute" : [ ]
+  },
+  "ClassName" : "com.netscape.certsrv.base.ForbiddenException",
+  "Code" : 403,
+  "Message" : "CSR subject does not match user certificate."
+}`,
+      );
+      assert.equal(ca.submissions.length, submissions);
+    } finally {
+      await close();
+    }
+  },
+);

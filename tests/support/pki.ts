@@ -166,3 +166,26 @@ export async function issueFromCa(
   const der = (await runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"])).stdout;
   return { certPath, keyPath, der };
 }
+
+/**
+ * A renewal CSR the way EST clients build one: the subject copied from the
+ * certificate byte for byte (`openssl x509 -x509toreq`), signed by a new key
+ * unless `keyPath` names the old one.
+ */
+export async function renewalCsr(dir: string, certPath: string, keyPath?: string): Promise<KeyAndCsr> {
+  const key = keyPath ?? join(dir, `${crypto.randomUUID()}.key.pem`);
+  if (keyPath === undefined) {
+    await runOk("openssl", [
+      "genpkey",
+      "-algorithm",
+      "EC",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-out",
+      key,
+    ]);
+  }
+  const pem = (await runOk("openssl", ["x509", "-x509toreq", "-in", certPath, "-key", key])).text;
+  const der = (await runOk("openssl", ["req", "-outform", "DER"], pem)).stdout;
+  return { keyPath: key, csrDer: der, csrPem: pem };
+}
