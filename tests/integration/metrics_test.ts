@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { curl } from "../support/curl.ts";
 import { scrape } from "../support/metrics.ts";
 import { makeCsr } from "../support/pki.ts";
+import { startDogtagPair } from "../support/dogtag.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -87,5 +88,28 @@ Deno.test("metrics: the listener serves only GET /metrics; it can be switched of
   } finally {
     await srv.close();
     await off.close();
+  }
+});
+
+Deno.test("metrics: each call to an upstream Dogtag CA is timed", opts, async () => {
+  const { srv, close } = await startDogtagPair();
+  try {
+    const res = await curl(`${srv.base}/simpleenroll`, {
+      cacert: srv.caPath,
+      user: ALICE.user,
+      headers: PKCS10,
+      body: (await makeCsr(tmp, "/CN=Administrator")).csrDer.toBase64(),
+    });
+    assert.equal(res.status, 200, res.text);
+    const m = await scrape(srv.server.metricsPort!);
+    const calls = [...m.keys()].filter((k) => k.startsWith("est_backend_duration_seconds_count{"));
+    assert.ok(
+      calls.includes('est_backend_duration_seconds_count{backend="dogtag-ra",call="enroll"}'),
+      calls.join("\n"),
+    );
+    const caCalls = calls.filter((k) => k.includes('call="ca:'));
+    assert.ok(caCalls.length >= 4, `login, template, submit, certificate: ${caCalls.join(", ")}`);
+  } finally {
+    await close();
   }
 });
