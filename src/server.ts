@@ -11,10 +11,11 @@ import { type EstConfig, loadConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
 import { decodeBase64 } from "./est/body_codec.ts";
 import type { EstServices } from "./est/services.ts";
-import { AuditLog } from "./ops/audit_log.ts";
+import { AuditLog, type AuditSink } from "./ops/audit_log.ts";
 import { instrumentBackend } from "./ops/instrumented_backend.ts";
-import { EstMetrics } from "./ops/metrics.ts";
+import { aggregatedMetricsText, EstMetrics } from "./ops/metrics.ts";
 import { type MetricsListener, startMetricsListener } from "./ops/metrics_listener.ts";
+import { WorkerPool } from "./ops/worker_pool.ts";
 import type { Realm } from "./realm/realm.ts";
 import { createRealm } from "./realm/registry.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
@@ -32,6 +33,8 @@ export interface RunningServer {
   /** The backend as built from configuration (uninstrumented). */
   readonly backend: Backend;
   readonly listener: TlsListener;
+  /** This thread's metrics as prom-client JSON (for the primary to sum). */
+  metricsJson(): Promise<object[]>;
   /**
    * Re-reads the configuration directory and applies the TLS certificate and
    * key, realm, authoriser and client trust anchors. A configuration that does
@@ -50,10 +53,23 @@ interface Reloadable {
   tls?: TlsMaterial;
 }
 
-/** Wires configuration to seams, the app and the listeners, and starts serving. */
-export async function startServer(config: EstConfig): Promise<RunningServer> {
+/** How a server on a listener thread differs from the primary's. */
+export interface WorkerMode {
+  /** The certificate the primary serves (it alone issues and renews a self-issued one). */
+  tls: TlsMaterial;
+  /** Forwards audit records to the primary, which alone writes the log. */
+  audit?: AuditSink;
+}
+
+/**
+ * Wires configuration to seams, the app and the listeners, and starts
+ * serving. The primary (no `worker`) also starts `[server] workers - 1`
+ * listener threads on the same port, the metrics listener and the renewal of
+ * a self-issued certificate.
+ */
+export async function startServer(config: EstConfig, worker?: WorkerMode): Promise<RunningServer> {
   const connections = { count: () => 0 };
-  const metrics = new EstMetrics(() => connections.count());
+  const metrics = new EstMetrics(() => connections.count(), { processMetrics: worker === undefined });
   const rawBackend = await createBackend(config.backend, config.server.state_dir, {
     observeCaCall: (call, seconds, ok) => {
       metrics.backendDuration.observe({ backend: config.backend.kind, call: `ca:${call}` }, seconds);
@@ -61,7 +77,11 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
     },
   });
   const backend = instrumentBackend(rawBackend, config.backend.kind, metrics);
-  const audit = config.audit.path === undefined ? undefined : await AuditLog.open(config.audit.path);
+  const audit: AuditSink | undefined = worker
+    ? worker.audit
+    : config.audit.path === undefined
+    ? undefined
+    : await AuditLog.open(config.audit.path);
   const current = buildReloadable(config);
   const services: EstServices = {
     backend,
@@ -88,31 +108,49 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
     },
   };
   if (!current.realm) log.warning("no realm configured: every request that needs a password gets 401");
-  const selfIssued = serverCertificateIssuer(config, rawBackend);
-  const tls = current.tls ?? await selfIssued!.current();
+  const selfIssued = worker || current.tls ? undefined : serverCertificateIssuer(config, rawBackend);
+  const tls = current.tls ?? worker?.tls ?? await selfIssued!.current();
+  const workerCount = worker ? 0 : config.server.workers - 1;
   const listener = await startTlsListener(createEstApp(services, { metrics, audit }), {
     host: config.server.bind.host,
     port: config.server.bind.port,
     tls,
     clientCaPem: await clientTrustPem(backend, current.clientCa),
     requestTimeoutSeconds: config.server.request_timeout,
+    reusePort: worker !== undefined || workerCount > 0,
   });
   connections.count = () => listener.connectionCount();
-  selfIssued?.startRenewal((material) => listener.setTls(material));
-  const metricsListener: MetricsListener | undefined = config.metrics.enabled
-    ? await startMetricsListener(config.metrics.bind.host, config.metrics.bind.port, metrics.registry)
+  const pool = workerCount > 0
+    ? await WorkerPool.start(config.dir, workerCount, listener.port, tls, audit).catch(async (err) => {
+      await listener.close(0);
+      throw err;
+    })
     : undefined;
-  log.info("serving EST on https://{host}:{port}/.well-known/est/ (metrics: {metrics})", {
-    host: config.server.bind.host,
-    port: listener.port,
-    metrics: metricsListener ? `http://${config.metrics.bind.host}:${metricsListener.port}/metrics` : "off",
+  selfIssued?.startRenewal((material) => {
+    listener.setTls(material);
+    pool?.setTls(material);
   });
+  const renderMetrics = async () =>
+    pool
+      ? aggregatedMetricsText([await metrics.registry.getMetricsAsJSON(), ...await pool.metrics()])
+      : metrics.registry.metrics();
+  const metricsListener: MetricsListener | undefined = config.metrics.enabled && !worker
+    ? await startMetricsListener(config.metrics.bind.host, config.metrics.bind.port, renderMetrics)
+    : undefined;
+  if (!worker) {
+    log.info("serving EST on https://{host}:{port}/.well-known/est/ (metrics: {metrics})", {
+      host: config.server.bind.host,
+      port: listener.port,
+      metrics: metricsListener ? `http://${config.metrics.bind.host}:${metricsListener.port}/metrics` : "off",
+    });
+  }
 
   return {
     port: listener.port,
     metricsPort: metricsListener?.port,
     backend: rawBackend,
     listener,
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
     async reload() {
       let nextConfig: EstConfig;
       let next: Reloadable;
@@ -137,16 +175,18 @@ export async function startServer(config: EstConfig): Promise<RunningServer> {
       services.settings.enrollMatchIdentity = nextConfig.authorizer.enrollMatchTLSSubjSAN;
       listener.setTls(next.tls, await clientTrustPem(backend, next.clientCa));
       // In-flight requests may still hold the old ones; let them finish first.
-      setTimeout(
+      const retire = setTimeout(
         () => void Promise.allSettled([previous.realm?.close(), previous.authorizer?.close()]),
         30_000,
       );
+      Deno.unrefTimer(retire);
+      const threadsApplied = await pool?.reload() ?? true;
       log.info("configuration reloaded (TLS certificate, realm, authorizer, client trust anchors)");
-      return true;
+      return threadsApplied;
     },
     async close() {
       selfIssued?.stop();
-      await listener.close(config.server.shutdown_grace * 1000);
+      await Promise.all([pool?.close(), listener.close(config.server.shutdown_grace * 1000)]);
       await Promise.allSettled([
         metricsListener?.close(),
         backend.close(),

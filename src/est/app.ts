@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { type Context, type Handler, Hono, type Next } from "hono";
 import { accessLogMiddleware } from "../ops/access_log.ts";
-import type { AuditLog } from "../ops/audit_log.ts";
+import type { AuditSink } from "../ops/audit_log.ts";
 import { auditMiddleware } from "../ops/audit_middleware.ts";
 import type { EstMetrics } from "../ops/metrics.ts";
 import { metricsMiddleware } from "../ops/metrics_middleware.ts";
@@ -38,7 +38,7 @@ const OPERATIONS: readonly Operation[] = [
 /** What the app reports to: metrics, and the audit trail of issuing operations. */
 export interface Observers {
   metrics?: EstMetrics;
-  audit?: AuditLog;
+  audit?: AuditSink;
 }
 
 /**

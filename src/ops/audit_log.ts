@@ -20,6 +20,13 @@ export interface AuditRecord {
   reason?: string;
 }
 
+/** Where audit records go: the log file itself, or a thread forwarding to the one that writes it. */
+export interface AuditSink {
+  /** Resolves once the record is durable; rejects when it could not be written. */
+  append(record: AuditRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Pending {
   line: string;
   resolve: () => void;
@@ -34,7 +41,7 @@ const encoder = new TextEncoder();
  * disk. A failed write is cut back off the file, so no torn line stays behind,
  * and every append in that batch fails.
  */
-export class AuditLog {
+export class AuditLog implements AuditSink {
   #queue: Pending[] = [];
   #flushing?: Promise<void>;
 

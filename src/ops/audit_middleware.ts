@@ -5,7 +5,7 @@ import type { EstEnv } from "../est/env.ts";
 import { errorResponse, type ErrorStyle } from "../est/error_response.ts";
 import { UnavailableError } from "../est/errors.ts";
 import { connectionInfo } from "../tls/connection.ts";
-import type { AuditLog, AuditOutcome, AuditRecord } from "./audit_log.ts";
+import type { AuditOutcome, AuditRecord, AuditSink } from "./audit_log.ts";
 
 const log = getLogger(["est", "audit"]);
 
@@ -14,7 +14,7 @@ const log = getLogger(["est", "audit"]);
  * renewal, refusal and authentication failure. A certificate is handed out
  * only once its record is on disk; otherwise the answer is 503.
  */
-export function auditMiddleware(audit: AuditLog, style: ErrorStyle): MiddlewareHandler<EstEnv> {
+export function auditMiddleware(audit: AuditSink, style: ErrorStyle): MiddlewareHandler<EstEnv> {
   return async (c, next) => {
     await next();
     const record = auditRecordOf(c);

@@ -13,7 +13,8 @@ export class EstMetrics {
   readonly certificatesIssued: client.Counter<"operation" | "label">;
   readonly authFailures: client.Counter<"method">;
 
-  constructor(activeConnections: () => number) {
+  /** `processMetrics`: also the process's CPU, memory and event-loop metrics (one thread per process does). */
+  constructor(activeConnections: () => number, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.requests = new client.Counter({
       name: "est_requests_total",
@@ -61,7 +62,7 @@ export class EstMetrics {
       labelNames: ["method"],
       registers,
     });
-    client.collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) client.collectDefaultMetrics({ register: this.registry });
   }
 }
 
@@ -82,4 +83,9 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
 /** The `type` label of est_errors_total for an error status. */
 export function errorType(status: number): string {
   return ERROR_TYPES[status] ?? (status >= 500 ? "server_error" : "client_error");
+}
+
+/** The Prometheus text of several registries' metrics (as JSON), counters and histograms summed. */
+export function aggregatedMetricsText(metrics: object[][]): Promise<string> {
+  return client.AggregatorRegistry.aggregate(metrics).metrics();
 }

@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
 
 /** A running metrics listener. */
 export interface MetricsListener {
@@ -8,11 +7,14 @@ export interface MetricsListener {
   close(): Promise<void>;
 }
 
-/** Serves `GET /metrics` (Prometheus text format) on its own plain-HTTP listener, loopback by default. */
+/** The Prometheus text format's media type. */
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Serves `GET /metrics` (Prometheus text format, from `render`) on its own plain-HTTP listener. */
 export async function startMetricsListener(
   host: string,
   port: number,
-  registry: Registry,
+  render: () => Promise<string>,
 ): Promise<MetricsListener> {
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -23,8 +25,8 @@ export async function startMetricsListener(
         "Method not allowed\n",
       );
     } else {
-      const body = await registry.metrics();
-      res.writeHead(200, { "Content-Type": registry.contentType, "Content-Length": Buffer.byteLength(body) });
+      const body = await render();
+      res.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": Buffer.byteLength(body) });
       res.end(req.method === "HEAD" ? undefined : body);
     }
   });

@@ -18,6 +18,8 @@ export interface ListenerOptions {
   /** PEM trust anchors announced for client certificates (validated in the application). */
   clientCaPem?: string;
   requestTimeoutSeconds: number;
+  /** Share the port with other listeners (SO_REUSEPORT); the kernel spreads connections. */
+  reusePort?: boolean;
 }
 
 /** A running HTTPS listener. */
@@ -67,7 +69,7 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    server.listen({ port: options.port, host: options.host, reusePort: options.reusePort === true }, () => {
       server.off("error", reject);
       resolve();
     });

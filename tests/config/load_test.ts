@@ -35,6 +35,7 @@ Deno.test("config: an empty directory means every default (local CA, loopback)",
   assert.deepEqual(config.server.bind, { host: "127.0.0.1", port: 8443 });
   assert.equal(config.server.state_dir, join(dir, "state"));
   assert.equal(config.server.max_body_bytes, 65536);
+  assert.equal(config.server.workers, 1);
   assert.deepEqual(config.metrics.bind, { host: "127.0.0.1", port: 9090 });
   assert.equal(config.log.format, "json");
   assert.deepEqual(config.audit, { path: join(dir, "state", "audit.jsonl") });
@@ -63,6 +64,7 @@ state_dir = "/var/lib/est"
 max_body_bytes = 2048
 request_timeout = 5
 shutdown_grace = 3
+workers = "auto"
 
 [metrics]
 bind = "127.0.0.1:19090"
@@ -124,6 +126,7 @@ enrollMatchTLSSubjSAN = "FALSE"
   assert.equal(c.server.tls_key, "/abs/key.pem");
   assert.equal(c.server.client_ca, join(dir, "clients.pem"));
   assert.equal(c.server.state_dir, "/var/lib/est");
+  assert.equal(c.server.workers, navigator.hardwareConcurrency);
   assert.equal(c.metrics.enabled, false);
   assert.deepEqual(c.log, { level: "debug", format: "text" });
   assert.deepEqual(c.audit, { path: join(dir, "logs/audit.jsonl") });
@@ -250,6 +253,13 @@ Deno.test("config: auth methods must be known and not empty", async () => {
       "server.toml:5: labels.x.auth_methods: methods are basic, cert",
     ],
   );
+});
+
+Deno.test("config: workers are a count or auto", async () => {
+  assert.equal(loadConfig(await configDir({ "server.toml": "[server]\nworkers = 3\n" })).server.workers, 3);
+  assert.deepEqual(await issuesOf({ "server.toml": '[server]\nworkers = "many"\n' }), [
+    'server.toml:2: server.workers: must be "auto" or an integer from 1 to 64',
+  ]);
 });
 
 Deno.test("config: auditing can be switched off", async () => {

@@ -1,0 +1,134 @@
+import { getLogger } from "@logtape/logtape";
+import type { TlsMaterial } from "../tls/listener.ts";
+import type { AuditSink } from "./audit_log.ts";
+import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+
+const log = getLogger(["est", "workers"]);
+
+interface Pending<T> {
+  resolve: (value: T) => void;
+}
+
+/** One listener thread and the replies it owes. */
+class ListenerThread {
+  readonly worker = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  readonly #pending = new Map<number, Pending<unknown>>();
+  #nextId = 0;
+  #closed?: () => void;
+
+  constructor(private readonly audit: AuditSink | undefined) {}
+
+  send(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  ask<T>(make: (id: number) => ToWorker): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise<T>((resolve) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void });
+      this.send(make(id));
+    });
+  }
+
+  /** Starts the thread's server; resolves once it listens, rejects with its start error. */
+  start(configDir: string, port: number, tls: TlsMaterial): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(`listener thread failed: ${event.message}`));
+      };
+      this.worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const message = event.data;
+        switch (message.type) {
+          case "started":
+            return resolve();
+          case "failed":
+            return reject(new Error(message.message));
+          case "audit":
+            return void this.forwardAudit(message.id, message.record);
+          case "closed":
+            return this.#closed?.();
+          default:
+            this.#pending.get(message.id)?.resolve(
+              message.type === "metrics" ? message.metrics : message.applied,
+            );
+            this.#pending.delete(message.id);
+        }
+      };
+      this.send({ type: "start", configDir, port, tls });
+    });
+  }
+
+  /** Writes a thread's audit record with the one writer there is, and tells the thread how it went. */
+  private async forwardAudit(id: number, record: Parameters<AuditSink["append"]>[0]): Promise<void> {
+    try {
+      await this.audit?.append(record);
+      this.send({ type: "audit-done", id });
+    } catch (err) {
+      this.send({ type: "audit-done", id, error: String(err) });
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#closed = () => {
+        this.worker.terminate();
+        resolve();
+      };
+      this.send({ type: "close" });
+    });
+  }
+}
+
+/**
+ * Extra listeners on their own threads, sharing the primary's port
+ * (SO_REUSEPORT), so requests use every core. Each thread runs the whole
+ * server from the same configuration; the primary keeps what must be single:
+ * the audit log writer, the metrics listener (it sums the threads' metrics),
+ * the self-issued certificate's renewal, and signals.
+ */
+export class WorkerPool {
+  private constructor(private readonly threads: ListenerThread[]) {}
+
+  /** Starts `count` listener threads on the configuration in `configDir`, listening on the primary's `port`. */
+  static async start(
+    configDir: string,
+    count: number,
+    port: number,
+    tls: TlsMaterial,
+    audit?: AuditSink,
+  ): Promise<WorkerPool> {
+    const threads = Array.from({ length: count }, () => new ListenerThread(audit));
+    try {
+      await Promise.all(threads.map((t) => t.start(configDir, port, tls)));
+    } catch (err) {
+      for (const t of threads) t.worker.terminate();
+      throw err;
+    }
+    log.info("{count} more listener threads share the port", { count });
+    return new WorkerPool(threads);
+  }
+
+  /** Each thread's metrics, as prom-client's JSON, for aggregation. */
+  metrics(): Promise<object[][]> {
+    return Promise.all(this.threads.map((t) => t.ask<object[]>((id) => ({ type: "metrics", id }))));
+  }
+
+  /** Hands a renewed server certificate to every thread. */
+  setTls(tls: TlsMaterial): void {
+    for (const t of this.threads) t.send({ type: "tls", tls });
+  }
+
+  /** Reloads every thread's configuration; true when all applied it. */
+  async reload(): Promise<boolean> {
+    const applied = await Promise.all(
+      this.threads.map((t) => t.ask<boolean>((id) => ({ type: "reload", id }))),
+    );
+    return applied.every(Boolean);
+  }
+
+  /** Drains and stops every thread. */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { curl } from "../support/curl.ts";
+import { scrape } from "../support/metrics.ts";
+import { makeCsr } from "../support/pki.ts";
+import { ALICE, startTestServer } from "../support/server.ts";
+import { tempDir } from "../support/temp.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const tmp = await tempDir({ prefix: "est-workers-" });
+
+Deno.test(
+  "workers: listener threads share the port; one audit writer; metrics summed; reload reaches all",
+  opts,
+  async () => {
+    const srv = await startTestServer({ server: { workers: 2 } });
+    try {
+      const { csrDer } = await makeCsr(tmp, "/CN=alice");
+      const total = 24;
+      const statuses = await Promise.all(
+        Array.from({ length: total }, () =>
+          curl(`${srv.base}/simpleenroll`, {
+            cacert: srv.caPath,
+            user: ALICE.user,
+            headers: { "Content-Type": "application/pkcs10" },
+            body: csrDer.toBase64(),
+          }).then((r) => r.status)),
+      );
+      assert.deepEqual(statuses, Array(total).fill(200));
+      const key = 'est_requests_total{operation="simpleenroll",label="",status="200"}';
+      assert.equal((await scrape(srv.server.metricsPort!)).get(key), total, "all threads counted");
+      const own = (await srv.server.metricsJson()) as { name: string; values: { value: number }[] }[];
+      const mine = own.find((m) =>
+        m.name === "est_requests_total"
+      )?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+      assert.ok(mine < total, `the primary served ${mine} of ${total}: the other thread took some`);
+      const audit = (await Deno.readTextFile(join(srv.dir, "state", "audit.jsonl"))).trimEnd().split("\n");
+      assert.equal(audit.length, total);
+      assert.ok(audit.every((line) => JSON.parse(line).outcome === "issued"));
+      assert.equal(srv.issuedCount(), total + 1, "the store is shared (plus the server's own certificate)");
+      assert.equal(await srv.server.reload(), true);
+    } finally {
+      await srv.close();
+    }
+  },
+);
