@@ -6,6 +6,7 @@ import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import { toPem } from "./backend/local_ca/key_algorithms.ts";
 import { createBackend } from "./backend/registry.ts";
 import { ConfigError } from "./config/errors.ts";
+import { useConfiguredCryptoProvider } from "./crypto/active.ts";
 import type { EstConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
 import type { EstServices } from "./est/services.ts";
@@ -29,6 +30,7 @@ export interface RunningServer {
 
 /** Wires configuration to seams, the app and the TLS listener, and starts serving. */
 export async function startServer(config: EstConfig): Promise<RunningServer> {
+  useConfiguredCryptoProvider(config.crypto.provider);
   const backend = await createBackend(config.backend, config.server.state_dir);
   const realm = config.realm && createRealm(config.realm);
   const authorizer = createAuthorizer(config.authorizer);

@@ -29,6 +29,7 @@ export function renderEffectiveConfig(config: EstConfig): string {
     metrics: { ...config.metrics, bind: formatBind(config.metrics.bind) },
     log: config.log,
     est: config.est,
+    crypto: config.crypto,
     auth: config.auth,
     labels: config.labels,
     backend: component(config.backend),

@@ -14,6 +14,7 @@ import { ConfigError, type ConfigIssue } from "./errors.ts";
 import { parseProperties, type PropertiesSyntaxError } from "./properties.ts";
 import {
   type AuthSettings,
+  type CryptoSettings,
   type EstSettings,
   type LabelSettings,
   type LogSettings,
@@ -30,6 +31,7 @@ export interface EstConfig {
   metrics: MetricsSettings;
   log: LogSettings;
   est: EstSettings;
+  crypto: CryptoSettings;
   auth: AuthSettings;
   labels: Record<string, LabelSettings>;
   backend: BackendConfig;
@@ -93,6 +95,7 @@ export function loadConfig(dir: string): EstConfig {
     metrics: settings.metrics,
     log: settings.log,
     est: settings.est,
+    crypto: settings.crypto,
     auth: settings.auth,
     labels: settings.labels,
     backend: (components.backend as BackendConfig | undefined) ?? defaultBackend(root),

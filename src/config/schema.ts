@@ -75,6 +75,12 @@ const estSection = z.strictObject({
   csrattrs: csrAttrs.optional(),
 });
 
+/** Where signatures and keys come from: OpenSSL through FFI, the built-in WebCrypto, or OpenSSL when it loads. */
+const cryptoSection = z.strictObject({
+  provider: z.enum(["auto", "openssl", "webcrypto"], { error: 'must be "auto", "openssl" or "webcrypto"' })
+    .default("auto"),
+});
+
 const AUTH_METHODS = ["basic", "cert"] as const;
 
 /** Which authentication methods a path accepts (non-empty, known names). */
@@ -106,6 +112,7 @@ export const serverTomlSchema = z.strictObject({
   metrics: metricsSection.default(() => metricsSection.parse({})),
   log: logSection.default(() => logSection.parse({})),
   est: estSection.default(() => estSection.parse({})),
+  crypto: cryptoSection.default(() => cryptoSection.parse({})),
   auth: authSection.default(() => authSection.parse({})),
   labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
     error: (issue) =>
@@ -123,5 +130,6 @@ export type ServerSettings = ServerToml["server"];
 export type MetricsSettings = ServerToml["metrics"];
 export type LogSettings = ServerToml["log"];
 export type EstSettings = ServerToml["est"];
+export type CryptoSettings = ServerToml["crypto"];
 export type AuthSettings = ServerToml["auth"];
 export type LabelSettings = ServerToml["labels"][string];

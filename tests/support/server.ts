@@ -10,6 +10,7 @@ import { runOk } from "./tools.ts";
 export interface TestConfig {
   server?: Record<string, unknown>;
   est?: Record<string, unknown>;
+  crypto?: Record<string, unknown>;
   auth?: Record<string, unknown>;
   labels?: Record<string, Record<string, unknown>>;
   backend?: Record<string, unknown>;
@@ -42,6 +43,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
   const doc: Record<string, unknown> = {
     server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
     est: config.est ?? {},
+    crypto: config.crypto ?? {},
     auth: config.auth ?? {},
     labels: config.labels ?? {},
     backend: config.backend ?? { class: "local-ca" },

@@ -37,8 +37,8 @@ export async function issueLeafCertificate(ca: CaMaterial, req: LeafRequest): Pr
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(keyUsageFor(req.publicKey), true),
-    await x509.SubjectKeyIdentifierExtension.create(req.publicKey),
-    await authorityKeyIdentifier(ca.cert),
+    await x509.SubjectKeyIdentifierExtension.create(req.publicKey, false, ca.crypto),
+    await authorityKeyIdentifier(ca.cert, ca.crypto),
   ];
   if (req.extendedKeyUsage.length > 0) {
     extensions.push(new x509.ExtendedKeyUsageExtension(req.extendedKeyUsage, false));
@@ -57,14 +57,14 @@ export async function issueLeafCertificate(ca: CaMaterial, req: LeafRequest): Pr
     signingKey: ca.key,
     signingAlgorithm: ca.algorithm.signing,
     extensions,
-  });
+  }, ca.crypto);
 }
 
 /** The CA's own key identifier when it has one, else one derived from its public key. */
-function authorityKeyIdentifier(caCert: x509.X509Certificate): Promise<x509.Extension> {
+function authorityKeyIdentifier(caCert: x509.X509Certificate, crypto: Crypto): Promise<x509.Extension> {
   const ski = caCert.extensions.find((e) => e.type === SKI_OID) as
     | x509.SubjectKeyIdentifierExtension
     | undefined;
   if (ski) return Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId, false));
-  return x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey, false);
+  return x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey, false, crypto);
 }

@@ -69,8 +69,9 @@ export class LocalCaBackend implements Backend {
       modulusLength: 2048,
       publicExponent: new Uint8Array([1, 0, 1]),
     };
+    const crypto = this.ca.crypto;
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
-    const publicKey = await x509.PublicKey.create(keys.publicKey);
+    const publicKey = await x509.PublicKey.create(keys.publicKey, crypto);
     const san = new x509.SubjectAlternativeNameExtension([
       ...hostnames.map((value) => ({ type: "dns" as const, value })),
       ...addresses.map((value) => ({ type: "ip" as const, value })),
@@ -89,7 +90,7 @@ export class LocalCaBackend implements Backend {
     const chain = [new Uint8Array(cert.rawData), ...this.ca.chainDer.slice(0, -1)];
     return {
       certPem: chain.map((der) => toPem(der, "CERTIFICATE")).join(""),
-      keyPem: await exportPrivateKeyPem(keys.privateKey),
+      keyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
       notAfter: cert.notAfter,
     };
   }
