@@ -8,6 +8,7 @@ import { BadRequestError, UnavailableError } from "../../est/errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
 import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
 import { type CaMaterial, loadOrCreateCa } from "./ca_material.ts";
+import { IssuedRecorder } from "./issued_recorder.ts";
 import { type IssuedRecord, IssuedStore } from "./issued_store.ts";
 import { exportPrivateKeyPem, toPem } from "./key_algorithms.ts";
 import { type IssuedLeaf, LeafIssuer } from "./leaf_certificate.ts";
@@ -26,6 +27,7 @@ export class LocalCaBackend implements Backend {
     readonly ca: CaMaterial,
     private readonly issuer: LeafIssuer,
     private readonly store: IssuedStore,
+    private readonly recorder: IssuedRecorder,
     private readonly config: LocalCaConfig,
   ) {}
 
@@ -36,7 +38,8 @@ export class LocalCaBackend implements Backend {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const issuer = await LeafIssuer.create(ca);
     const path = join(dir, "issued.sqlite");
-    return new LocalCaBackend(ca, issuer, new IssuedStore(path), config);
+    const store = new IssuedStore(path);
+    return new LocalCaBackend(ca, issuer, store, new IssuedRecorder(store), config);
   }
 
   caCerts(): Promise<Uint8Array<ArrayBuffer>[]> {
@@ -122,6 +125,7 @@ export class LocalCaBackend implements Backend {
   }
 
   close(): Promise<void> {
+    this.recorder.close();
     this.store.close();
     return Promise.resolve();
   }
@@ -165,7 +169,9 @@ export class LocalCaBackend implements Backend {
       ctx.label,
       renews,
     );
-    this.storeCall(() => this.store.record(record));
+    await this.recorder.record(record).catch((err) => {
+      throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
+    });
     return { der: leaf.der, serialHex: serial };
   }
 
