@@ -1,4 +1,6 @@
 import "reflect-metadata";
+import { useCryptoProvider } from "../src/crypto/active.ts";
+import { openOpensslProvider } from "../src/crypto/openssl/provider.ts";
 import { decodeRequestBody, encodeResponseBody } from "../src/est/body_codec.ts";
 import { parseCsr } from "../src/est/csr.ts";
 import { encodeCertsOnly } from "../src/est/pkcs7.ts";
@@ -6,8 +8,13 @@ import { parseBasicAuthorization } from "../src/realm/basic_credentials.ts";
 import { InMemoryRealm } from "../src/realm/in_memory.ts";
 import { LocalCaBackend } from "../src/backend/local_ca/local_ca_backend.ts";
 
-/** Micro-benchmarks of the enrollment hot path: `deno bench -A bench/`. */
+/**
+ * Micro-benchmarks of the enrollment hot path (`deno bench -A bench/`), with
+ * the OpenSSL crypto provider the server uses by default. crypto_bench.ts
+ * compares the providers on the bare operations.
+ */
 
+useCryptoProvider(openOpensslProvider());
 const tmp = await Deno.makeTempDir({ prefix: "est-bench-" });
 const keyPath = `${tmp}/k.pem`;
 const csrPem = new TextDecoder().decode(
@@ -31,6 +38,7 @@ const csrPem = new TextDecoder().decode(
 );
 const csrBody = new TextEncoder().encode(csrPem);
 const csrDer = decodeRequestBody(csrBody, ["CERTIFICATE REQUEST"]);
+const csrBase64 = new TextEncoder().encode(csrDer.toBase64());
 const policy = { minRsaBits: 2048 };
 const ca = await LocalCaBackend.open({
   kind: "local-ca",
@@ -49,6 +57,7 @@ const ctx = {
   profile: {},
 };
 const issued = await ca.enroll(csr, ctx);
+const chain = await ca.caCerts();
 const realm = new InMemoryRealm({
   kind: "in-memory",
   username: "bench",
@@ -59,9 +68,16 @@ const realm = new InMemoryRealm({
 });
 const header = `Basic ${btoa("bench:bench-password")}`;
 const layout = { lineLength: 0, lineEnding: "lf" as const };
+const p7 = encodeCertsOnly([issued.der]);
 
-Deno.bench("base64 body decode (PEM CSR)", () => {
+Deno.bench("base64 body decode (single-line base64 CSR)", { group: "codec" }, () => {
+  decodeRequestBody(csrBase64, ["CERTIFICATE REQUEST"]);
+});
+Deno.bench("base64 body decode (PEM CSR)", { group: "codec" }, () => {
   decodeRequestBody(csrBody, ["CERTIFICATE REQUEST"]);
+});
+Deno.bench("base64 body encode (certs-only PKCS#7)", { group: "codec" }, () => {
+  encodeResponseBody(p7, layout);
 });
 Deno.bench("CSR parse + signature verify (P-256)", async () => {
   await parseCsr(csrDer, policy);
@@ -69,8 +85,11 @@ Deno.bench("CSR parse + signature verify (P-256)", async () => {
 Deno.bench("certificate build + sign + record (P-256 CA)", async () => {
   await ca.enroll(csr, ctx);
 });
-Deno.bench("PKCS#7 certs-only encode + base64", () => {
+Deno.bench("PKCS#7 certs-only encode + base64 (one certificate)", () => {
   encodeResponseBody(encodeCertsOnly([issued.der]), layout);
+});
+Deno.bench("PKCS#7 certs-only encode (CA chain, cached)", () => {
+  encodeCertsOnly(chain);
 });
 Deno.bench("Basic auth parse + check", async () => {
   const creds = parseBasicAuthorization(header)!;

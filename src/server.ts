@@ -7,6 +7,7 @@ import { toPem } from "./backend/local_ca/key_algorithms.ts";
 import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import { createBackend } from "./backend/registry.ts";
 import { ConfigError } from "./config/errors.ts";
+import { useConfiguredCryptoProvider } from "./crypto/active.ts";
 import { type EstConfig, loadConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
 import { decodeBase64 } from "./est/body_codec.ts";
@@ -68,6 +69,7 @@ export interface WorkerMode {
  * a self-issued certificate.
  */
 export async function startServer(config: EstConfig, worker?: WorkerMode): Promise<RunningServer> {
+  useConfiguredCryptoProvider(config.crypto.provider);
   const connections = { count: () => 0 };
   const metrics = new EstMetrics(() => connections.count(), { processMetrics: worker === undefined });
   const rawBackend = await createBackend(config.backend, config.server.state_dir, {

@@ -30,6 +30,7 @@ export function renderEffectiveConfig(config: EstConfig): string {
     log: config.log,
     audit: config.audit.path === undefined ? { enabled: false } : { enabled: true, path: config.audit.path },
     est: config.est,
+    crypto: config.crypto,
     auth: config.auth,
     labels: config.labels,
     backend: component(config.backend),

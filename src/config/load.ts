@@ -14,6 +14,7 @@ import { ConfigError, type ConfigIssue } from "./errors.ts";
 import { parseProperties, type PropertiesSyntaxError } from "./properties.ts";
 import {
   type AuthSettings,
+  type CryptoSettings,
   type EstSettings,
   type LabelSettings,
   type LogSettings,
@@ -32,6 +33,7 @@ export interface EstConfig {
   /** Where audit records go; undefined when auditing is off. */
   audit: { path?: string };
   est: EstSettings;
+  crypto: CryptoSettings;
   auth: AuthSettings;
   labels: Record<string, LabelSettings>;
   backend: BackendConfig;
@@ -100,6 +102,7 @@ export function loadConfig(dir: string): EstConfig {
         : undefined,
     },
     est: settings.est,
+    crypto: settings.crypto,
     auth: settings.auth,
     labels: settings.labels,
     backend: (components.backend as BackendConfig | undefined) ?? defaultBackend(root),

@@ -86,6 +86,12 @@ const estSection = z.strictObject({
   csrattrs: csrAttrs.optional(),
 });
 
+/** Where signatures and keys come from: OpenSSL through FFI, the built-in WebCrypto, or OpenSSL when it loads. */
+const cryptoSection = z.strictObject({
+  provider: z.enum(["auto", "openssl", "webcrypto"], { error: 'must be "auto", "openssl" or "webcrypto"' })
+    .default("auto"),
+});
+
 const AUTH_METHODS = ["basic", "cert"] as const;
 
 /** Which authentication methods a path accepts (non-empty, known names). */
@@ -118,6 +124,7 @@ export const serverTomlSchema = z.strictObject({
   log: logSection.default(() => logSection.parse({})),
   audit: auditSection.default(() => auditSection.parse({})),
   est: estSection.default(() => estSection.parse({})),
+  crypto: cryptoSection.default(() => cryptoSection.parse({})),
   auth: authSection.default(() => authSection.parse({})),
   labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
     error: (issue) =>
@@ -136,5 +143,6 @@ export type MetricsSettings = ServerToml["metrics"];
 export type LogSettings = ServerToml["log"];
 export type AuditSettings = ServerToml["audit"];
 export type EstSettings = ServerToml["est"];
+export type CryptoSettings = ServerToml["crypto"];
 export type AuthSettings = ServerToml["auth"];
 export type LabelSettings = ServerToml["labels"][string];

@@ -39,19 +39,21 @@ export interface ParsedCsr {
 
 /** Parses a DER CSR, checks its key against `policy` and verifies its signature (proof of possession). */
 export async function parseCsr(der: Uint8Array<ArrayBuffer>, policy: KeyPolicy): Promise<ParsedCsr> {
-  const request = decode(der);
-  const sigOid = signatureOid(request);
+  const { request, outer } = decode(der);
+  const [info, signatureAlgorithm, signature] = outer.valueBlock.value as [
+    asn1js.Sequence,
+    asn1js.Sequence,
+    asn1js.BitString,
+  ];
+  const sigOid = (signatureAlgorithm.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString();
   if (!SIGNATURE_OIDS.has(sigOid)) {
     throw new BadRequestError(`Invalid CSR: unsupported or weak signature algorithm ${sigOid}`);
   }
   const keyDescription = checkKey(request, policy);
-  let valid = false;
-  try {
-    valid = await request.verify();
-  } catch {
-    valid = false;
-  }
-  if (!valid) {
+  const signed = info.valueBeforeDecodeView as Uint8Array<ArrayBuffer>;
+  if (
+    !await signatureVerifies(request, signed, signature.valueBlock.valueHexView as Uint8Array<ArrayBuffer>)
+  ) {
     throw new BadRequestError("Invalid CSR: signature does not verify (proof of possession failed)");
   }
   return {
@@ -64,22 +66,40 @@ export async function parseCsr(der: Uint8Array<ArrayBuffer>, policy: KeyPolicy):
   };
 }
 
-function decode(der: Uint8Array<ArrayBuffer>): x509.Pkcs10CertificateRequest {
+/** The request, and the asn1js reading of the DER (all of it, or it is refused) for the signed parts. */
+function decode(
+  der: Uint8Array<ArrayBuffer>,
+): { request: x509.Pkcs10CertificateRequest; outer: asn1js.Sequence } {
   const outer = asn1js.fromBER(der);
   if (outer.offset === -1 || outer.offset !== der.byteLength) {
     throw new BadRequestError("Invalid CSR: malformed or truncated DER");
   }
   try {
-    return new x509.Pkcs10CertificateRequest(der);
+    return { request: new x509.Pkcs10CertificateRequest(der), outer: outer.result as asn1js.Sequence };
   } catch {
     throw new BadRequestError("Invalid CSR: not a PKCS#10 certification request");
   }
 }
 
-function signatureOid(request: x509.Pkcs10CertificateRequest): string {
-  const outer = asn1js.fromBER(request.rawData).result as asn1js.Sequence;
-  const algorithm = outer.valueBlock.value[1] as asn1js.Sequence;
-  return (algorithm.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString();
+/**
+ * Proof of possession, as @peculiar/x509 checks it (key and signature
+ * algorithm combined, ECDSA signatures as r||s), over the signed bytes as
+ * they came.
+ */
+async function signatureVerifies(
+  request: x509.Pkcs10CertificateRequest,
+  signed: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
+  try {
+    const crypto = x509.cryptoProvider.get();
+    const algorithm = { ...request.publicKey.algorithm, ...request.signatureAlgorithm };
+    const key = await crypto.subtle.importKey("spki", request.publicKey.rawData, algorithm, true, ["verify"]);
+    const webSignature = new x509.AsnEcSignatureFormatter().toWebSignature(algorithm, signature) ?? signature;
+    return await crypto.subtle.verify(request.signatureAlgorithm, key, webSignature, signed);
+  } catch {
+    return false;
+  }
 }
 
 function checkKey(request: x509.Pkcs10CertificateRequest, policy: KeyPolicy): string {

@@ -57,3 +57,10 @@ Deno.test("effective config: without a realm or authorizer section", async () =>
   const off = parse(renderEffectiveConfig(loadConfig(dir))) as Record<string, Record<string, unknown>>;
   assert.deepEqual({ ...off.audit }, { enabled: false });
 });
+
+Deno.test("effective config: shows the crypto provider setting", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "server.toml"), '[crypto]\nprovider = "webcrypto"\n');
+  const doc = parse(renderEffectiveConfig(loadConfig(dir))) as Record<string, Record<string, unknown>>;
+  assert.deepEqual({ ...doc.crypto }, { provider: "webcrypto" });
+});

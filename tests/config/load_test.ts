@@ -403,3 +403,15 @@ Deno.test("config: the shipped examples and the embedded default load", async ()
   assert.equal(embedded.realm?.demo, true);
   assert.equal(embedded.server.bind.host, "127.0.0.1");
 });
+
+Deno.test("config: [crypto] provider is auto by default, one of three names otherwise", async () => {
+  assert.deepEqual(loadConfig(await configDir({})).crypto, { provider: "auto" });
+  for (const provider of ["auto", "openssl", "webcrypto"]) {
+    const dir = await configDir({ "server.toml": `[crypto]\nprovider = "${provider}"\n` });
+    assert.equal(loadConfig(dir).crypto.provider, provider);
+  }
+  assert.deepEqual(await issuesOf({ "server.toml": '[crypto]\nprovider = "boringssl"\nengine = "x"\n' }), [
+    'server.toml:2: crypto.provider: must be "auto", "openssl" or "webcrypto"',
+    "server.toml:3: crypto.engine: unknown key",
+  ]);
+});

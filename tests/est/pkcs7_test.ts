@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
+import * as pkijs from "pkijs";
 import { decodeCertsOnly, encodeCertsOnly } from "../../src/est/pkcs7.ts";
 import { makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
@@ -56,4 +57,32 @@ Deno.test("pkcs7: a ContentInfo that is not SignedData is refused", () => {
   mutated[at + 1] = 0x01;
   assert.throws(() => decodeCertsOnly(mutated), /not a SignedData/);
   assert.deepEqual(decodeCertsOnly(p7), []);
+});
+
+/** The encoding pkijs produces for the same certificates (the reference the codec must match byte for byte). */
+function pkijsCertsOnly(certificates: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: "1.2.840.113549.1.7.1" }),
+    certificates: certificates.map((der) => pkijs.Certificate.fromBER(der)),
+  });
+  const contentInfo = new pkijs.ContentInfo({
+    contentType: "1.2.840.113549.1.7.2",
+    content: signedData.toSchema(true),
+  });
+  return new Uint8Array(contentInfo.toSchema().toBER(false));
+}
+
+Deno.test("pkcs7: byte for byte what pkijs encodes, for one certificate, a chain and none", async () => {
+  const chain = [await derOf(sub.certPath), await derOf(root.certPath)];
+  for (const certificates of [[chain[0]], chain, []]) {
+    assert.deepEqual(encodeCertsOnly(certificates), pkijsCertsOnly(certificates));
+  }
+});
+
+Deno.test("pkcs7: the same chain array is encoded once; another array is encoded anew", async () => {
+  const chain = [await derOf(root.certPath)];
+  assert.equal(encodeCertsOnly(chain), encodeCertsOnly(chain));
+  const other = [await derOf(sub.certPath)];
+  assert.notDeepEqual(encodeCertsOnly(other), encodeCertsOnly(chain));
 });

@@ -13,6 +13,7 @@ export interface TestConfig {
   est?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   audit?: Record<string, unknown>;
+  crypto?: Record<string, unknown>;
   auth?: Record<string, unknown>;
   labels?: Record<string, Record<string, unknown>>;
   backend?: Record<string, unknown>;
@@ -46,6 +47,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
     server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
     metrics: { bind: "127.0.0.1:0", ...config.metrics },
     est: config.est ?? {},
+    crypto: config.crypto ?? {},
     auth: config.auth ?? {},
     audit: config.audit ?? {},
     labels: config.labels ?? {},

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import * as x509 from "@peculiar/x509";
 import type { LocalCaConfig } from "../../config/components.ts";
+import { activeCrypto } from "../../crypto/active.ts";
 import { ConfigError } from "../../config/errors.ts";
 import { writeFileAtomic } from "../../ops/atomic_file.ts";
 import {
@@ -28,20 +29,34 @@ export interface CaMaterial {
   chainDer: Uint8Array<ArrayBuffer>[];
   key: CryptoKey;
   algorithm: KeyAlgorithm;
+  /** The crypto provider that holds `key`: every signature with it goes through this. */
+  crypto: Crypto;
 }
 
-/** Loads the operator's CA, or the generated one in the state dir, creating it on first start. */
-export function loadOrCreateCa(config: LocalCaConfig, stateDir: string): Promise<CaMaterial> {
+/**
+ * Loads the operator's CA, or the generated one in the state dir, creating it
+ * on first start; its key lives in `crypto` (by default the active provider's).
+ */
+export function loadOrCreateCa(
+  config: LocalCaConfig,
+  stateDir: string,
+  crypto: Crypto = activeCrypto(),
+): Promise<CaMaterial> {
   if (config.caCertFile !== undefined && config.caKeyFile !== undefined) {
-    return loadCaFiles(config.caCertFile, config.caKeyFile, config.caChainFile);
+    return loadCaFiles(crypto, config.caCertFile, config.caKeyFile, config.caChainFile);
   }
-  return loadOrCreateStateCa(config, join(stateDir, "local-ca"));
+  return loadOrCreateStateCa(crypto, config, join(stateDir, "local-ca"));
 }
 
-async function loadCaFiles(certFile: string, keyFile: string, chainFile?: string): Promise<CaMaterial> {
+async function loadCaFiles(
+  crypto: Crypto,
+  certFile: string,
+  keyFile: string,
+  chainFile?: string,
+): Promise<CaMaterial> {
   const cert = readCertificates(await readFile(certFile, "utf8"), certFile)[0];
   const chain = chainFile ? readCertificates(await readFile(chainFile, "utf8"), chainFile) : [];
-  const loaded = await importPrivateKeyPem(await readFile(keyFile, "utf8")).catch((err) => {
+  const loaded = await importPrivateKeyPem(await readFile(keyFile, "utf8"), crypto).catch((err) => {
     throw new ConfigError([{ file: keyFile, message: `cannot use CA key: ${(err as Error).message}` }]);
   });
   if (!samePublicKey(loaded.spki, cert)) {
@@ -56,6 +71,7 @@ async function loadCaFiles(certFile: string, keyFile: string, chainFile?: string
     chainDer: [cert, ...chain.filter((c) => !c.equal(cert))].map((c) => new Uint8Array(c.rawData)),
     key: loaded.key,
     algorithm: loaded.algorithm,
+    crypto,
   };
 }
 
@@ -85,11 +101,11 @@ function checkIsCa(cert: x509.X509Certificate, file: string): void {
   }
 }
 
-async function loadOrCreateStateCa(config: LocalCaConfig, dir: string): Promise<CaMaterial> {
+async function loadOrCreateStateCa(crypto: Crypto, config: LocalCaConfig, dir: string): Promise<CaMaterial> {
   const certPath = join(dir, "ca.cert.pem");
   const keyPath = join(dir, "ca.key.pem");
   if (existsSync(certPath) && existsSync(keyPath)) {
-    return loadCaFiles(certPath, keyPath);
+    return loadCaFiles(crypto, certPath, keyPath);
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const algorithm = keyAlgorithm(config.keyType);
@@ -108,16 +124,16 @@ async function loadOrCreateStateCa(config: LocalCaConfig, dir: string): Promise<
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
         true,
       ),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
     ],
-  });
-  writeFileAtomic(keyPath, await exportPrivateKeyPem(keys.privateKey), 0o600);
+  }, crypto);
+  writeFileAtomic(keyPath, await exportPrivateKeyPem(keys.privateKey, crypto), 0o600);
   writeFileAtomic(certPath, toPem(new Uint8Array(cert.rawData), "CERTIFICATE"), 0o644);
   log.info("created local CA {subject} ({keyType}) in {dir}", {
     subject: cert.subject,
     keyType: config.keyType,
     dir,
   });
-  const signingKey = (await importPrivateKeyPem(await readFile(keyPath, "utf8"))).key;
-  return { cert, chainDer: [new Uint8Array(cert.rawData)], key: signingKey, algorithm };
+  const signingKey = (await importPrivateKeyPem(await readFile(keyPath, "utf8"), crypto)).key;
+  return { cert, chainDer: [new Uint8Array(cert.rawData)], key: signingKey, algorithm, crypto };
 }

@@ -112,6 +112,30 @@ export class IssuedStore {
     );
   }
 
+  /**
+   * Records several issuances in one transaction (one sync to disk). When the
+   * transaction fails, each is tried alone, so one bad record fails alone.
+   * Returns, per record, the error that kept it out (undefined when recorded).
+   */
+  recordAll(records: readonly IssuedRecord[]): (Error | undefined)[] {
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+      for (const r of records) this.record(r);
+      this.#db.exec("COMMIT");
+      return records.map(() => undefined);
+    } catch {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+    }
+    return records.map((r) => {
+      try {
+        this.record(r);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      }
+    });
+  }
+
   /** True when `serial` (lowercase hex) was already used. */
   has(serial: string): boolean {
     return this.#bySerial.get(serial) !== undefined;

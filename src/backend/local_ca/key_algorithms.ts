@@ -73,8 +73,11 @@ export interface LoadedPrivateKey {
   spki: Uint8Array<ArrayBuffer>;
 }
 
-/** Reads a PEM private key of any common container and imports it for signing. */
-export async function importPrivateKeyPem(pem: string): Promise<LoadedPrivateKey> {
+/** Reads a PEM private key of any common container and imports it for signing with `crypto`. */
+export async function importPrivateKeyPem(
+  pem: string,
+  crypto: Crypto = globalThis.crypto,
+): Promise<LoadedPrivateKey> {
   const keyObject = createPrivateKey(pem);
   const algorithm = keyAlgorithmOf(keyObject);
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
@@ -85,8 +88,11 @@ export async function importPrivateKeyPem(pem: string): Promise<LoadedPrivateKey
   return { key, algorithm, spki };
 }
 
-/** PEM text of a PKCS#8 private key. */
-export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
+/** PEM text of a PKCS#8 private key made by `crypto`. */
+export async function exportPrivateKeyPem(
+  key: CryptoKey,
+  crypto: Crypto = globalThis.crypto,
+): Promise<string> {
   const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
   return toPem(der, "PRIVATE KEY");
 }

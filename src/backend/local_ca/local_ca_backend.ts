@@ -8,9 +8,10 @@ import { BadRequestError, UnavailableError } from "../../est/errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
 import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
 import { type CaMaterial, loadOrCreateCa } from "./ca_material.ts";
+import { IssuedRecorder } from "./issued_recorder.ts";
 import { type IssuedRecord, IssuedStore } from "./issued_store.ts";
 import { exportPrivateKeyPem, toPem } from "./key_algorithms.ts";
-import { issueLeafCertificate } from "./leaf_certificate.ts";
+import { type IssuedLeaf, LeafIssuer } from "./leaf_certificate.ts";
 import { randomSerialHex } from "./serial.ts";
 
 /** A certificate for this server's own TLS listener. */
@@ -24,7 +25,9 @@ export interface ServerTlsMaterial {
 export class LocalCaBackend implements Backend {
   private constructor(
     readonly ca: CaMaterial,
+    private readonly issuer: LeafIssuer,
     private readonly store: IssuedStore,
+    private readonly recorder: IssuedRecorder,
     private readonly config: LocalCaConfig,
   ) {}
 
@@ -33,7 +36,10 @@ export class LocalCaBackend implements Backend {
     const ca = await loadOrCreateCa(config, stateDir);
     const dir = join(stateDir, "local-ca");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return new LocalCaBackend(ca, new IssuedStore(join(dir, "issued.sqlite")), config);
+    const issuer = await LeafIssuer.create(ca);
+    const path = join(dir, "issued.sqlite");
+    const store = new IssuedStore(path);
+    return new LocalCaBackend(ca, issuer, store, new IssuedRecorder(store), config);
   }
 
   caCerts(): Promise<Uint8Array<ArrayBuffer>[]> {
@@ -69,28 +75,40 @@ export class LocalCaBackend implements Backend {
       modulusLength: 2048,
       publicExponent: new Uint8Array([1, 0, 1]),
     };
+    const crypto = this.ca.crypto;
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
-    const publicKey = await x509.PublicKey.create(keys.publicKey);
+    const publicKey = await x509.PublicKey.create(keys.publicKey, crypto);
     const san = new x509.SubjectAlternativeNameExtension([
       ...hostnames.map((value) => ({ type: "dns" as const, value })),
       ...addresses.map((value) => ({ type: "ip" as const, value })),
     ]);
     const serial = this.freshSerial();
-    const cert = await issueLeafCertificate(this.ca, {
+    const subject = new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]);
+    const leaf = await this.issuer.issue({
       serialHex: serial,
-      subject: new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]),
+      subject,
       publicKey,
       san,
       validityDays,
       extendedKeyUsage: ["1.3.6.1.5.5.7.3.1"],
       now: new Date(),
     });
-    this.store.record(this.recordOf(cert, serial, "server-tls", "(server)", undefined));
-    const chain = [new Uint8Array(cert.rawData), ...this.ca.chainDer.slice(0, -1)];
+    this.store.record(
+      this.recordOf(
+        leaf,
+        serial,
+        new Uint8Array(subject.toArrayBuffer()),
+        san,
+        "server-tls",
+        "(server)",
+        undefined,
+      ),
+    );
+    const chain = [leaf.der, ...this.ca.chainDer.slice(0, -1)];
     return {
       certPem: chain.map((der) => toPem(der, "CERTIFICATE")).join(""),
-      keyPem: await exportPrivateKeyPem(keys.privateKey),
-      notAfter: cert.notAfter,
+      keyPem: await exportPrivateKeyPem(keys.privateKey, crypto),
+      notAfter: leaf.notAfter,
     };
   }
 
@@ -107,6 +125,7 @@ export class LocalCaBackend implements Backend {
   }
 
   close(): Promise<void> {
+    this.recorder.close();
     this.store.close();
     return Promise.resolve();
   }
@@ -129,9 +148,10 @@ export class LocalCaBackend implements Backend {
       throw new UnavailableError("The CA certificate has expired");
     }
     const serial = this.storeCall(() => this.freshSerial());
-    const cert = await issueLeafCertificate(this.ca, {
+    const leaf = await this.issuer.issue({
       serialHex: serial,
       subject: csr.request.subjectName,
+      subjectDer: csr.subjectDer,
       publicKey: csr.request.publicKey,
       san: csr.san,
       validityDays: ctx.profile.validityDays ?? this.config.validityDays,
@@ -139,10 +159,20 @@ export class LocalCaBackend implements Backend {
       now: new Date(),
     });
     // An issuance that cannot be recorded is not handed out.
-    this.storeCall(() =>
-      this.store.record(this.recordOf(cert, serial, operation, ctx.principal.name, ctx.label, renews))
+    const record = this.recordOf(
+      leaf,
+      serial,
+      csr.subjectDer,
+      csr.san,
+      operation,
+      ctx.principal.name,
+      ctx.label,
+      renews,
     );
-    return { der: new Uint8Array(cert.rawData), serialHex: serial };
+    await this.recorder.record(record).catch((err) => {
+      throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
+    });
+    return { der: leaf.der, serialHex: serial };
   }
 
   private storeCall<T>(fn: () => T): T {
@@ -160,29 +190,29 @@ export class LocalCaBackend implements Backend {
     }
   }
 
+  /** The record of an issuance, from what went into the certificate (it is not parsed back). */
   private recordOf(
-    cert: x509.X509Certificate,
+    leaf: IssuedLeaf,
     serial: string,
+    subjectDer: Uint8Array<ArrayBuffer>,
+    san: x509.SubjectAlternativeNameExtension | undefined,
     operation: IssuedRecord["operation"],
     requester: string,
     label: string | undefined,
     renews?: string,
   ): IssuedRecord {
-    const san = cert.extensions.find((e) => e.type === "2.5.29.17") as
-      | x509.SubjectAlternativeNameExtension
-      | undefined;
     return {
       serial,
-      subject: jssDnString(cert.subjectName.toArrayBuffer()),
+      subject: jssDnString(subjectDer),
       sans: san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
       requester,
       operation,
       label,
       issuedAt: new Date(),
       renews,
-      der: new Uint8Array(cert.rawData),
+      der: leaf.der,
     };
   }
 }

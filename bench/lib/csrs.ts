@@ -1,0 +1,31 @@
+import { join } from "node:path";
+import { BENCH_USER } from "./server_process.ts";
+
+/** `count` single-line base64 CSRs (P-256 keys, CN = the bench user), made with the openssl CLI. */
+export async function makeCsrBodies(dir: string, count: number): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const output = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        join(dir, `client-${i}.key.pem`),
+        "-subj",
+        `/CN=${BENCH_USER.username}`,
+        "-outform",
+        "DER",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!output.success) throw new Error("openssl req failed");
+    bodies.push(output.stdout.toBase64());
+  }
+  return bodies;
+}

@@ -1,0 +1,222 @@
+import { join } from "node:path";
+import type { IdleConnectionsResult } from "./idle_connections.ts";
+import type { NewConnectionResult } from "./new_connections.ts";
+import type { CryptoCeiling } from "./openssl_speed.ts";
+import type { WrkResult } from "./wrk.ts";
+
+/** The fastest open-source EST server measured on the same kind of machine (Go, mock CA, 64 connections). */
+export const GO_REFERENCE = { enrollmentsPerSecond: 7700, p50Ms: 8.7 };
+
+/** Everything measured for one server configuration. */
+export interface ServerRun {
+  caKey: "P-256" | "RSA-2048";
+  provider: string;
+  /** Extra `deno run` options the server ran with (V8 flags). */
+  denoArgs: string[];
+  startup: { first: number; existing: number[] };
+  rss: { idle: number; underLoad: number; afterLoad: number; idleConnections?: IdleConnectionsResult };
+  keepAlive: WrkResult[];
+  newConnection: { sequential?: NewConnectionResult; parallel?: NewConnectionResult };
+  cacerts?: WrkResult;
+}
+
+/** One run of the benchmark, as written to results.json. */
+export interface BenchResults {
+  date: string;
+  commit: string;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryMB: number;
+    kernel: string;
+    deno: string;
+    openssl: string;
+    wrk: string;
+  };
+  command: string;
+  durationSeconds: number;
+  quick: boolean;
+  ceiling: CryptoCeiling;
+  /** Enrollments per second the crypto alone allows on every core, per CA key. */
+  ceilingEnrollments: Record<string, number>;
+  runs: ServerRun[];
+}
+
+async function text(cmd: string, args: string[]): Promise<string> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return (new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr)).trim();
+  } catch {
+    return "";
+  }
+}
+
+/** The machine, tools and commit the figures belong to. */
+export async function describeMachine(): Promise<Pick<BenchResults, "commit" | "machine">> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const commit = await text("git", ["rev-parse", "--short", "HEAD"]);
+  const dirty = (await text("git", ["status", "--porcelain", "--untracked-files=no"])) !== "";
+  return {
+    commit: commit + (dirty ? "+changes" : ""),
+    machine: {
+      cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown",
+      cores: navigator.hardwareConcurrency,
+      memoryMB: Math.round(Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0) / 1024),
+      kernel: Deno.osRelease(),
+      deno: Deno.version.deno,
+      openssl: await text("openssl", ["version"]),
+      wrk: (await text("wrk", ["--version"])).split("\n")[0].replace(/ Copyright.*/, ""),
+    },
+  };
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const ms = (us: number) => (us / 1000).toFixed(1);
+const n0 = (v: number) => Math.round(v).toLocaleString("en-US");
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const errors = (r: WrkResult) => Object.values(r.errors).reduce((a, b) => a + b, 0);
+
+/** How a run is named in the tables: CA key, provider, and the V8 limits when it ran with any. */
+function configuration(run: ServerRun): string {
+  const flags = run.denoArgs.join(" ").match(/--v8-flags=(\S+)/)?.[1];
+  return `${run.caKey}, ${run.provider}${flags ? `, V8 \`${flags}\`` : ""}`;
+}
+
+/** Writes results.json and results.md into `dir`. */
+export async function writeResults(dir: string, results: BenchResults): Promise<void> {
+  await Deno.writeTextFile(join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  await Deno.writeTextFile(join(dir, "results.md"), renderMarkdown(results));
+}
+
+/** The human-readable report. */
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push("# Benchmark results", "");
+  lines.push(
+    `Commit \`${r.commit}\`, ${r.date}, ${r.durationSeconds.toFixed(0)} s${r.quick ? " (quick run)" : ""}.`,
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores (shared with other work), ${
+      n0(m.memoryMB)
+    } MB, Linux ${m.kernel}; ` +
+      `Deno ${m.deno}; ${m.openssl}; ${m.wrk}.`,
+    "",
+    "Command: `deno task bench` (that is `deno run -A bench/run.ts` then `deno bench -A bench/`). The server runs as",
+    "its own process, `deno run -A main.ts serve --config DIR`, on 127.0.0.1 with a local CA, the in-memory realm",
+    "and no external authoriser; clients enroll P-256 CSRs with HTTP Basic. Keep-alive load: wrk with 2 threads",
+    "and a Lua script posting the CSRs. New connections: one curl process, a full TLS handshake per request",
+    "(`Connection: close`, no session reuse), server certificate verified. RSS is VmRSS of the server process.",
+    "The crypto ceiling is `openssl speed` on the same machine in the same run: one CSR verification (P-256)",
+    "plus one CA signature per enrollment, on every core.",
+    "",
+  );
+  lines.push("## Enrollment, keep-alive connections", "");
+  lines.push(
+    "| server (CA key, crypto provider) | connections | enrollments/s | p50 ms | p95 ms | p99 ms | errors | of crypto ceiling | of Go 7,700/s |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const run of r.runs) {
+    const ceiling = r.ceilingEnrollments[run.caKey];
+    for (const k of run.keepAlive) {
+      lines.push(
+        `| ${configuration(run)} | ${k.connections} | ${n0(k.requestsPerSecond)} | ${
+          ms(k.latencyUs.p50)
+        } | ` +
+          `${ms(k.latencyUs.p95)} | ${ms(k.latencyUs.p99)} | ${errors(k)} | ${
+            pct(k.requestsPerSecond / ceiling)
+          } | ` +
+          `${pct(k.requestsPerSecond / GO_REFERENCE.enrollmentsPerSecond)} |`,
+      );
+    }
+  }
+  lines.push("", "## Enrollment, a new TLS connection per request", "");
+  lines.push(
+    "| server | at a time | requests | enrollments/s | p50 ms | p95 ms | p99 ms | handshake p50 ms | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const run of r.runs) {
+    for (const c of [run.newConnection.sequential, run.newConnection.parallel]) {
+      if (!c) continue;
+      lines.push(
+        `| ${configuration(run)} | ${c.parallel} | ${c.requests} | ${n0(c.requestsPerSecond)} | ${
+          c.latencyMs.p50.toFixed(1)
+        } | ` +
+          `${c.latencyMs.p95.toFixed(1)} | ${c.latencyMs.p99.toFixed(1)} | ${
+            c.handshakeP50Ms.toFixed(1)
+          } | ${c.errors} |`,
+      );
+    }
+  }
+  lines.push("", "## cacerts (cached response), startup, memory", "");
+  lines.push(
+    "| server | cacerts/s (64 conn.) | first start ms | start with state ms (median) | RSS idle | RSS under load (64 conn.) | RSS after load | RSS with 1,000 idle TLS conn. |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const run of r.runs) {
+    const idle = run.rss.idleConnections;
+    lines.push(
+      `| ${configuration(run)} | ${run.cacerts ? n0(run.cacerts.requestsPerSecond) : "–"} | ${
+        run.startup.first.toFixed(0)
+      } | ` +
+        `${median(run.startup.existing).toFixed(0)} (${
+          run.startup.existing.map((v) => v.toFixed(0)).join(", ")
+        }) | ` +
+        `${mb(run.rss.idle)} | ${mb(run.rss.underLoad)} | ${mb(run.rss.afterLoad)} | ` +
+        `${idle ? `${mb(idle.rssHolding)} (${idle.connections} open)` : "–"} |`,
+    );
+  }
+  const c = r.ceiling;
+  lines.push("", "## Crypto ceiling (`openssl speed`, one core)", "");
+  lines.push("| operation | sign/s | verify/s |", "| --- | ---: | ---: |");
+  lines.push(`| ECDSA P-256 | ${n0(c.p256.sign)} | ${n0(c.p256.verify)} |`);
+  lines.push(`| RSA-2048 | ${n0(c.rsa2048.sign)} | ${n0(c.rsa2048.verify)} |`);
+  lines.push(
+    "",
+    `Enrollments/s the crypto allows on ${c.cores} cores (P-256 CSR verification + CA signature): ` +
+      Object.entries(r.ceilingEnrollments).map(([k, v]) => `${k} CA ${n0(v)}`).join(", ") +
+      `. Command: \`${c.command}\`.`,
+  );
+  lines.push("", "## Targets (P-256 CA, default provider and runtime settings)", "");
+  lines.push(...targetLines(r), "");
+  return lines.join("\n");
+}
+
+function targetLines(r: BenchResults): string[] {
+  const run = r.runs.find((x) =>
+    x.caKey === "P-256" && x.denoArgs.length === 0 && !x.provider.endsWith("webcrypto")
+  );
+  if (!run?.newConnection.sequential) return [];
+  const sequential = run.newConnection.sequential;
+  const k64 = run.keepAlive.find((k) => k.connections === 64);
+  const rows: [string, string, boolean | undefined][] = [
+    [
+      "≥ 8,000 enrollments/s, 64 keep-alive connections, p99 ≤ 50 ms, no errors",
+      k64 ? `${n0(k64.requestsPerSecond)}/s, p99 ${ms(k64.latencyUs.p99)} ms, ${errors(k64)} errors` : "–",
+      k64 && k64.requestsPerSecond >= 8000 && k64.latencyUs.p99 <= 50_000 && errors(k64) === 0,
+    ],
+    [
+      "new-connection enrollment p50 ≤ 5 ms, sequential",
+      `${sequential.latencyMs.p50.toFixed(1)} ms`,
+      sequential.latencyMs.p50 <= 5,
+    ],
+    ["RSS ≤ 80 MB idle", mb(run.rss.idle), run.rss.idle <= 80 * 2 ** 20],
+    ["RSS ≤ 160 MB under load", mb(run.rss.underLoad), run.rss.underLoad <= 160 * 2 ** 20],
+    [
+      "RSS ≤ 160 MB with 1,000 idle connections",
+      run.rss.idleConnections ? mb(run.rss.idleConnections.rssHolding) : "–",
+      run.rss.idleConnections && run.rss.idleConnections.rssHolding <= 160 * 2 ** 20,
+    ],
+    [
+      "startup to ready ≤ 300 ms with an existing state dir",
+      `${median(run.startup.existing).toFixed(0)} ms`,
+      median(run.startup.existing) <= 300,
+    ],
+  ];
+  return [
+    "| target | measured | met |",
+    "| --- | --- | --- |",
+    ...rows.map(([t, v, ok]) => `| ${t} | ${v} | ${ok === undefined ? "–" : ok ? "yes" : "no"} |`),
+  ];
+}

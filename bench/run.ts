@@ -1,0 +1,231 @@
+import "reflect-metadata";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { makeCsrBodies } from "./lib/csrs.ts";
+import { holdIdleConnections } from "./lib/idle_connections.ts";
+import { enrollOnNewConnections } from "./lib/new_connections.ts";
+import { enrollmentCeiling, measureCryptoCeiling } from "./lib/openssl_speed.ts";
+import { type BenchResults, describeMachine, type ServerRun, writeResults } from "./lib/report.ts";
+import {
+  BENCH_USER,
+  delay,
+  freePort,
+  loggedCryptoProvider,
+  type ServerProcess,
+  startServerProcess,
+  writeBenchConfig,
+} from "./lib/server_process.ts";
+import { luaScript, runWrk, type WrkResult } from "./lib/wrk.ts";
+
+/**
+ * The load benchmark (`deno task bench` runs it, then the micro-benchmarks):
+ * the server as a separate process on loopback (local CA, in-memory realm, no
+ * external authoriser), driven by wrk and curl, with the crypto ceiling of
+ * the same machine measured in the same run. Writes bench/results.md and
+ * bench/results.json. About two minutes; --quick for a smoke run.
+ *
+ *   deno run -A bench/run.ts [--quick] [--provider auto|openssl|webcrypto]
+ */
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    provider: { type: "string", default: "auto" },
+  },
+});
+const quick = values.quick;
+const provider = values.provider as Provider;
+type Provider = "auto" | "openssl" | "webcrypto";
+
+/** V8 limits that keep the heap of a busy server small (see the memory section of the report). */
+const CAPPED_HEAP = "--v8-flags=--max-old-space-size=64,--max-semi-space-size=2";
+
+/** One server configuration to measure: everything, or keep-alive load and memory only. */
+interface Variant {
+  caKey: "P-256" | "RSA-2048";
+  provider: Provider;
+  denoArgs: string[];
+  scope: "full" | "basic" | "load";
+}
+const seconds = (full: number) => (quick ? 1 : full);
+const count = (full: number) => (quick ? Math.ceil(full / 10) : full);
+
+const benchDir = import.meta.dirname!;
+const work = await Deno.makeTempDir({ prefix: "est-bench-" });
+const bodies = await makeCsrBodies(work, 8);
+const authorization = `Basic ${btoa(`${BENCH_USER.username}:${BENCH_USER.password}`)}`;
+const enrollScript = luaScript({
+  bodies,
+  headers: { "Content-Type": "application/pkcs10", Authorization: authorization },
+});
+const getScript = luaScript({});
+
+function log(message: string): void {
+  console.error(`[bench] ${message}`);
+}
+
+/** Samples `sample()` every 200 ms while `during` runs; returns the largest value seen. */
+async function peakWhile(sample: () => number, during: Promise<unknown>): Promise<number> {
+  let peak = sample();
+  let running = true;
+  during.finally(() => running = false).catch(() => {});
+  while (running) {
+    peak = Math.max(peak, sample());
+    await delay(200);
+  }
+  await during;
+  return peak;
+}
+
+/** Server start times: the first start (creates the CA), then `restarts` starts on the existing state dir. */
+async function startupTimes(
+  dir: string,
+  port: number,
+  restarts: number,
+  denoArgs: string[],
+): Promise<{ first: number; existing: number[] }> {
+  const first = await startServerProcess(dir, port, denoArgs);
+  await first.stop();
+  const existing: number[] = [];
+  for (let i = 0; i < restarts; i++) {
+    const server = await startServerProcess(dir, port, denoArgs);
+    existing.push(server.startupMs);
+    await server.stop();
+  }
+  return { first: first.startupMs, existing };
+}
+
+async function keepAlive(server: ServerProcess, connections: number, duration: number): Promise<WrkResult> {
+  const url = `https://127.0.0.1:${server.port}/.well-known/est/simpleenroll`;
+  const result = await runWrk({ url, script: enrollScript, dir: work, connections, seconds: duration });
+  log(
+    `  ${connections} keep-alive connections: ${result.requestsPerSecond.toFixed(0)}/s, p99 ${
+      (result.latencyUs.p99 / 1000).toFixed(1)
+    } ms`,
+  );
+  return result;
+}
+
+async function benchServer(variant: Variant): Promise<ServerRun> {
+  const { caKey, provider, denoArgs, scope } = variant;
+  const full = scope === "full";
+  const server_ = denoArgs.length > 0 ? ` (deno ${denoArgs.join(" ")})` : "";
+  log(`${caKey} CA, provider ${provider}${server_}`);
+  const dir = join(work, `${caKey}-${provider}-${crypto.randomUUID().slice(0, 8)}`);
+  const port = freePort();
+  await writeBenchConfig(dir, { keyType: caKey, provider, port });
+  const startup = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
+  log(
+    `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
+      startup.existing.map((m) => m.toFixed(0)).join(", ")
+    } ms`,
+  );
+  const server = await startServerProcess(dir, port, denoArgs);
+  try {
+    await delay(1000);
+    const rssIdle = server.rss();
+    const active = await loggedCryptoProvider(dir);
+    const url = `https://127.0.0.1:${port}/.well-known/est`;
+    await runWrk({
+      url: `${url}/simpleenroll`,
+      script: enrollScript,
+      dir: work,
+      connections: 16,
+      seconds: seconds(2),
+    });
+    const keepAliveRuns: WrkResult[] = [];
+    for (const c of scope === "load" ? [] : full ? [1, 16] : [1]) {
+      keepAliveRuns.push(await keepAlive(server, c, seconds(5)));
+    }
+    let loaded!: WrkResult;
+    const rssUnderLoad = await peakWhile(
+      () => server.rss(),
+      keepAlive(server, 64, seconds(8)).then((r) => loaded = r),
+    );
+    keepAliveRuns.push(loaded);
+    const sequential = scope === "load" ? undefined : await enrollOnNewConnections({
+      url: `${url}/simpleenroll`,
+      dir: work,
+      caPem: server.caPem,
+      user: `${BENCH_USER.username}:${BENCH_USER.password}`,
+      body: bodies[0],
+      requests: count(full ? 300 : 100),
+      parallel: 1,
+    });
+    if (sequential) log(`  new connection, sequential: p50 ${sequential.latencyMs.p50.toFixed(1)} ms`);
+    const parallel = full
+      ? await enrollOnNewConnections({
+        url: `${url}/simpleenroll`,
+        dir: work,
+        caPem: server.caPem,
+        user: `${BENCH_USER.username}:${BENCH_USER.password}`,
+        body: bodies[0],
+        requests: count(600),
+        parallel: 16,
+      })
+      : undefined;
+    if (parallel) log(`  new connection, 16 at a time: ${parallel.requestsPerSecond.toFixed(0)}/s`);
+    const cacerts = full
+      ? await runWrk({
+        url: `${url}/cacerts`,
+        script: getScript,
+        dir: work,
+        connections: 64,
+        seconds: seconds(4),
+      })
+      : undefined;
+    if (cacerts) log(`  cacerts: ${cacerts.requestsPerSecond.toFixed(0)}/s`);
+    await delay(1000);
+    const rssAfterLoad = server.rss();
+    const idle = scope !== "basic"
+      ? await holdIdleConnections({
+        port,
+        count: count(1000),
+        caPem: server.caPem,
+        dir: work,
+        rss: () => server.rss(),
+      })
+      : undefined;
+    if (idle) log(`  ${idle.connections} idle connections: RSS ${(idle.rssHolding / 2 ** 20).toFixed(0)} MB`);
+    return {
+      caKey,
+      provider: provider === "auto" ? `auto (${active})` : active,
+      denoArgs,
+      startup,
+      rss: { idle: rssIdle, underLoad: rssUnderLoad, afterLoad: rssAfterLoad, idleConnections: idle },
+      keepAlive: keepAliveRuns,
+      newConnection: { sequential, parallel },
+      cacerts,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const started = performance.now();
+log("crypto ceiling (openssl speed)");
+const ceiling = await measureCryptoCeiling(quick ? 1 : 2);
+const variants: Variant[] = quick ? [{ caKey: "P-256", provider, denoArgs: [], scope: "full" }] : [
+  { caKey: "P-256", provider, denoArgs: [], scope: "full" },
+  { caKey: "RSA-2048", provider, denoArgs: [], scope: "full" },
+  { caKey: "P-256", provider: "webcrypto", denoArgs: [], scope: "load" },
+  { caKey: "P-256", provider, denoArgs: [CAPPED_HEAP], scope: "load" },
+];
+const runs: ServerRun[] = [];
+for (const variant of variants) runs.push(await benchServer(variant));
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  ...await describeMachine(),
+  command: "deno task bench",
+  durationSeconds: (performance.now() - started) / 1000,
+  quick,
+  ceiling,
+  ceilingEnrollments: {
+    "P-256": enrollmentCeiling(ceiling, "P-256"),
+    "RSA-2048": enrollmentCeiling(ceiling, "RSA-2048"),
+  },
+  runs,
+};
+await writeResults(benchDir, results);
+await Deno.remove(work, { recursive: true });
+log(`done in ${results.durationSeconds.toFixed(0)} s: bench/results.md, bench/results.json`);

@@ -1,0 +1,51 @@
+import { getLogger } from "@logtape/logtape";
+import * as x509 from "@peculiar/x509";
+import * as pkijs from "pkijs";
+import { ProviderCryptoEngine } from "./pkijs_engine.ts";
+import { type CryptoProvider, type CryptoProviderChoice, selectCryptoProvider } from "./provider.ts";
+
+const log = getLogger(["est", "crypto"]);
+
+let active: CryptoProvider | undefined;
+
+/**
+ * Makes `provider` the one @peculiar/x509 and pkijs use by default (CSR
+ * verification, chain validation) and the one new CA keys are made with.
+ * Holders of long-lived keys keep the `Crypto` they made them with.
+ */
+export function useCryptoProvider(provider: CryptoProvider): CryptoProvider {
+  active = provider;
+  x509.cryptoProvider.set(provider.crypto);
+  pkijs.setEngine(provider.name, new ProviderCryptoEngine(provider.name, provider.crypto));
+  return provider;
+}
+
+/**
+ * Chooses the provider configuration asks for, makes it active and logs it.
+ * The provider lives as long as the process (a second server in the same
+ * process with the same choice shares it). Throws CryptoProviderError when
+ * `openssl` is required but cannot be loaded.
+ */
+export function useConfiguredCryptoProvider(choice: CryptoProviderChoice): CryptoProvider {
+  let provider = active;
+  if (
+    provider === undefined ||
+    !(provider.name === choice || (choice === "auto" && provider.name === "openssl"))
+  ) {
+    const selection = selectCryptoProvider(choice);
+    if (selection.fallbackReason) {
+      log.warning("{reason}; using WebCrypto", { reason: selection.fallbackReason });
+    }
+    provider = useCryptoProvider(selection.provider);
+  }
+  log.info("crypto provider: {name} ({description})", {
+    name: provider.name,
+    description: provider.description,
+  });
+  return provider;
+}
+
+/** The active provider's `Crypto`; the built-in WebCrypto until one is chosen. */
+export function activeCrypto(): Crypto {
+  return active?.crypto ?? globalThis.crypto;
+}

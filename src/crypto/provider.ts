@@ -1,0 +1,59 @@
+import { openOpensslProvider } from "./openssl/provider.ts";
+import { webCryptoProvider } from "./webcrypto.ts";
+
+/** The implementations of the crypto seam. */
+export type CryptoProviderName = "openssl" | "webcrypto";
+
+/** What configuration may ask for: `auto` prefers OpenSSL and falls back to WebCrypto. */
+export type CryptoProviderChoice = "auto" | CryptoProviderName;
+
+/** Native resources a provider holds, for leak checks. */
+export interface NativeHandleCounts {
+  private: number;
+  public: number;
+}
+
+/**
+ * Where signatures, verifications and keys come from. `crypto` is a
+ * WebCrypto `Crypto` (its `subtle` covers importKey, exportKey, generateKey,
+ * sign, verify and digest), so @peculiar/x509 and pkijs take it as it is.
+ */
+export interface CryptoProvider {
+  readonly name: CryptoProviderName;
+  /** For the startup log: "OpenSSL 3.0.13 30 Jan 2024 (libcrypto.so.3)", "WebCrypto (Deno 2.9.6)". */
+  readonly description: string;
+  readonly crypto: Crypto;
+  /** Native key handles alive (always zero for WebCrypto). */
+  handleCounts(): NativeHandleCounts;
+  /** Frees every native resource; keys made by this provider stop working. */
+  close(): void;
+}
+
+/** The provider chosen, and why `auto` did not get OpenSSL when it did not. */
+export interface ProviderSelection {
+  provider: CryptoProvider;
+  fallbackReason?: string;
+}
+
+/** `openssl` was configured but libcrypto cannot be used. */
+export class CryptoProviderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CryptoProviderError";
+  }
+}
+
+/** Opens the provider `choice` names; `open` is the OpenSSL opener (replaceable in tests). */
+export function selectCryptoProvider(
+  choice: CryptoProviderChoice,
+  open: () => CryptoProvider = openOpensslProvider,
+): ProviderSelection {
+  if (choice === "webcrypto") return { provider: webCryptoProvider() };
+  try {
+    return { provider: open() };
+  } catch (err) {
+    const reason = `OpenSSL (libcrypto.so.3) cannot be used: ${(err as Error).message}`;
+    if (choice === "openssl") throw new CryptoProviderError(`crypto.provider is "openssl" but ${reason}`);
+    return { provider: webCryptoProvider(), fallbackReason: reason };
+  }
+}

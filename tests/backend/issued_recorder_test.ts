@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { IssuedRecorder } from "../../src/backend/local_ca/issued_recorder.ts";
+import { type IssuedRecord, IssuedStore } from "../../src/backend/local_ca/issued_store.ts";
+
+const tmp = await Deno.makeTempDir({ prefix: "est-recorder-" });
+
+function record(serial: string): IssuedRecord {
+  const now = new Date();
+  return {
+    serial,
+    subject: `CN=${serial}`,
+    sans: [],
+    notBefore: now,
+    notAfter: now,
+    requester: "alice",
+    operation: "simpleenroll",
+    issuedAt: now,
+    der: new Uint8Array([0x30, 0x00]),
+  };
+}
+
+async function freshStore(): Promise<{ store: IssuedStore }> {
+  return { store: new IssuedStore(join(await Deno.makeTempDir({ dir: tmp }), "issued.sqlite")) };
+}
+
+Deno.test("recorder: concurrent records share transactions and are all committed before they resolve", async () => {
+  const { store } = await freshStore();
+  const recorder = new IssuedRecorder(store);
+  await Promise.all(Array.from({ length: 200 }, (_, i) => recorder.record(record(`a${i}`))));
+  assert.equal(store.count(), 200);
+  const { batches, records } = recorder.stats();
+  assert.equal(records, 200);
+  assert.ok(batches < 200, `${batches} transactions for 200 records`);
+  recorder.close();
+  store.close();
+});
+
+Deno.test("recorder: a record that cannot be stored fails alone; the rest of its batch is committed", async () => {
+  const { store } = await freshStore();
+  const recorder = new IssuedRecorder(store);
+  const outcomes = await Promise.allSettled([
+    recorder.record(record("b1")),
+    recorder.record(record("dup")),
+    recorder.record(record("dup")),
+    recorder.record(record("b2")),
+  ]);
+  assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+  assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
+  assert.equal(store.count(), 3);
+  recorder.close();
+  store.close();
+});
+
+Deno.test("recorder: after close, and when the store fails, records are refused", async () => {
+  const { store } = await freshStore();
+  const recorder = new IssuedRecorder(store);
+  const pending = recorder.record(record("c1"));
+  recorder.close();
+  await pending;
+  assert.equal(store.count(), 1);
+  await assert.rejects(recorder.record(record("c2")), /closed/);
+  store.close();
+  const broken = new IssuedRecorder(store);
+  await assert.rejects(broken.record(record("d1")), /not open|closed/i);
+});

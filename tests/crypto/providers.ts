@@ -1,0 +1,53 @@
+import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
+import type { CryptoProvider } from "../../src/crypto/provider.ts";
+import { webCryptoProvider } from "../../src/crypto/webcrypto.ts";
+
+/** Both implementations of the crypto seam, for tests that run the same vectors through each. */
+export const openssl: CryptoProvider = openOpensslProvider();
+export const webcrypto: CryptoProvider = webCryptoProvider();
+export const PROVIDERS: readonly CryptoProvider[] = [webcrypto, openssl];
+
+/** A signature algorithm exercised end to end: how to generate, sign, and check with the openssl CLI. */
+export interface SignatureCase {
+  label: string;
+  generate: EcKeyGenParams | RsaHashedKeyGenParams | Algorithm;
+  sign: EcdsaParams | RsaPssParams | Algorithm;
+  /** `openssl dgst` options; undefined for Ed25519 (pkeyutl -rawin). */
+  dgst?: string[];
+}
+
+const E65537 = new Uint8Array([1, 0, 1]);
+
+export const SIGNATURE_CASES: readonly SignatureCase[] = [
+  {
+    label: "ECDSA P-256 SHA-256",
+    generate: { name: "ECDSA", namedCurve: "P-256" },
+    sign: { name: "ECDSA", hash: "SHA-256" },
+    dgst: ["-sha256"],
+  },
+  {
+    label: "ECDSA P-384 SHA-384",
+    generate: { name: "ECDSA", namedCurve: "P-384" },
+    sign: { name: "ECDSA", hash: "SHA-384" },
+    dgst: ["-sha384"],
+  },
+  {
+    label: "ECDSA P-521 SHA-512",
+    generate: { name: "ECDSA", namedCurve: "P-521" },
+    sign: { name: "ECDSA", hash: "SHA-512" },
+    dgst: ["-sha512"],
+  },
+  {
+    label: "RSASSA-PKCS1-v1_5 2048 SHA-256",
+    generate: { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: E65537, hash: "SHA-256" },
+    sign: { name: "RSASSA-PKCS1-v1_5" },
+    dgst: ["-sha256"],
+  },
+  {
+    label: "RSA-PSS 2048 SHA-384 salt 48",
+    generate: { name: "RSA-PSS", modulusLength: 2048, publicExponent: E65537, hash: "SHA-384" },
+    sign: { name: "RSA-PSS", saltLength: 48 } as RsaPssParams,
+    dgst: ["-sha384", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:48"],
+  },
+  { label: "Ed25519", generate: { name: "Ed25519" }, sign: { name: "Ed25519" } },
+];
