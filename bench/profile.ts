@@ -31,6 +31,7 @@ await writeBenchConfig(dir, {
   keyType: values.key as "P-256",
   provider: values.provider as "auto",
   port,
+  workers: 1,
 });
 const server = await startServerProcess(dir, port, [`--inspect=127.0.0.1:${inspectPort}`]);
 const url = `https://127.0.0.1:${port}/.well-known/est/simpleenroll`;

@@ -46,6 +46,7 @@ interface Variant {
   provider: Provider;
   denoArgs: string[];
   scope: "full" | "basic" | "load";
+  workers?: number;
 }
 const seconds = (full: number) => (quick ? 1 : full);
 const count = (full: number) => (quick ? Math.ceil(full / 10) : full);
@@ -108,12 +109,13 @@ async function keepAlive(server: ServerProcess, connections: number, duration: n
 
 async function benchServer(variant: Variant): Promise<ServerRun> {
   const { caKey, provider, denoArgs, scope } = variant;
+  const workers = variant.workers ?? 1;
   const full = scope === "full";
   const server_ = denoArgs.length > 0 ? ` (deno ${denoArgs.join(" ")})` : "";
-  log(`${caKey} CA, provider ${provider}${server_}`);
+  log(`${caKey} CA, provider ${provider}, ${workers} listener thread(s)${server_}`);
   const dir = join(work, `${caKey}-${provider}-${crypto.randomUUID().slice(0, 8)}`);
   const port = freePort();
-  await writeBenchConfig(dir, { keyType: caKey, provider, port });
+  await writeBenchConfig(dir, { keyType: caKey, provider, port, workers });
   const startup = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
   log(
     `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
@@ -191,6 +193,7 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
       caKey,
       provider: provider === "auto" ? `auto (${active})` : active,
       denoArgs,
+      workers,
       startup,
       rss: { idle: rssIdle, underLoad: rssUnderLoad, afterLoad: rssAfterLoad, idleConnections: idle },
       keepAlive: keepAliveRuns,
@@ -207,6 +210,7 @@ log("crypto ceiling (openssl speed)");
 const ceiling = await measureCryptoCeiling(quick ? 1 : 2);
 const variants: Variant[] = quick ? [{ caKey: "P-256", provider, denoArgs: [], scope: "full" }] : [
   { caKey: "P-256", provider, denoArgs: [], scope: "full" },
+  { caKey: "P-256", provider, denoArgs: [], scope: "load", workers: navigator.hardwareConcurrency },
   { caKey: "RSA-2048", provider, denoArgs: [], scope: "full" },
   { caKey: "P-256", provider: "webcrypto", denoArgs: [], scope: "load" },
   { caKey: "P-256", provider, denoArgs: [CAPPED_HEAP], scope: "load" },

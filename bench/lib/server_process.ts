@@ -8,6 +8,8 @@ export interface BenchServerOptions {
   keyType: "P-256" | "RSA-2048";
   provider: "auto" | "openssl" | "webcrypto";
   port: number;
+  /** Listener threads sharing the port ([server] workers). */
+  workers: number;
 }
 
 /** The in-memory realm user every load generator authenticates as. */
@@ -27,7 +29,8 @@ export function freePort(): number {
 export async function writeBenchConfig(dir: string, options: BenchServerOptions): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const doc = {
-    server: { bind: `127.0.0.1:${options.port}`, state_dir: "state" },
+    server: { bind: `127.0.0.1:${options.port}`, state_dir: "state", workers: options.workers },
+    metrics: { bind: "127.0.0.1:0" },
     log: { level: "info", format: "json" },
     crypto: { provider: options.provider },
     backend: { class: "local-ca", keyType: options.keyType, subject: `CN=Bench CA ${options.keyType}` },

@@ -2,12 +2,29 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 const KEY = randomBytes(32);
 
+function mac(secret: string): Buffer {
+  return createHmac("sha256", KEY).update(secret, "utf8").digest();
+}
+
 /**
- * Compares two secrets in time independent of where they differ and of their
- * lengths: both sides are reduced to HMACs under a per-process key first.
+ * A secret held for comparison: kept only as an HMAC under a per-process key,
+ * so a comparison takes the same time wherever the inputs differ and whatever
+ * their lengths, and the expected side is not hashed again on every check.
  */
+export class ComparableSecret {
+  readonly #mac: Buffer;
+
+  constructor(secret: string) {
+    this.#mac = mac(secret);
+  }
+
+  /** True when `candidate` is the secret. */
+  matches(candidate: string): boolean {
+    return timingSafeEqual(mac(candidate), this.#mac);
+  }
+}
+
+/** Compares two secrets in constant time (see ComparableSecret). */
 export function secretsEqual(a: string, b: string): boolean {
-  const macA = createHmac("sha256", KEY).update(a, "utf8").digest();
-  const macB = createHmac("sha256", KEY).update(b, "utf8").digest();
-  return timingSafeEqual(macA, macB);
+  return new ComparableSecret(b).matches(a);
 }
