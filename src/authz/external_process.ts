@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ExternalProcessConfig } from "../config/components.ts";
 import { InternalError } from "../est/errors.ts";
+import { concatChunks } from "../est/request_body.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.ts";
 
@@ -114,11 +115,5 @@ async function readCapped(stream: ReadableStream<Uint8Array<ArrayBuffer>>): Prom
     if (size < OUTPUT_CAP) chunks.push(chunk.subarray(0, OUTPUT_CAP - size));
     size += chunk.byteLength;
   }
-  const all = new Uint8Array(Math.min(size, OUTPUT_CAP));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatChunks(chunks));
 }

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type * as x509 from "@peculiar/x509";
 import type { Context } from "hono";
+import type { AuthzData } from "../authz/authorizer.ts";
 import type { LabelSettings } from "../config/schema.ts";
 import { parseBasicAuthorization } from "../realm/basic_credentials.ts";
 import type { CertificateIdentity } from "../realm/certificate_identity.ts";
@@ -137,4 +138,19 @@ function remember(c: Context<EstEnv>, authenticated: Authenticated): Authenticat
   c.set("principal", authenticated.principal);
   if (authenticated.certificate) c.set("clientCertificate", authenticated.certificate.identity);
   return authenticated;
+}
+
+/**
+ * Dogtag's `authzData` for an authenticated request; the client's chain is
+ * passed on (to the authoriser and the CA) only when a validated certificate
+ * is how the client authenticated.
+ */
+export function authzDataOf(c: Context<EstEnv>, authenticated: Authenticated, label?: string): AuthzData {
+  const connection = connectionInfo(c);
+  return {
+    principal: authenticated.principal,
+    remoteAddr: connection.remoteAddr,
+    label,
+    clientCertChain: authenticated.certificate ? connection.peerChain : undefined,
+  };
 }

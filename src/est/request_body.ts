@@ -33,11 +33,18 @@ export async function readLimitedBody(
   } finally {
     clearTimeout(timer);
   }
-  const body = new Uint8Array(size);
+  return concatChunks(chunks);
+}
+
+/** The chunks of a stream joined into one array. */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let size = 0;
+  for (const chunk of chunks) size += chunk.byteLength;
+  const joined = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
-    body.set(chunk, offset);
+    joined.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return body;
+  return joined;
 }

@@ -1,3 +1,5 @@
+import { concatChunks } from "../../est/request_body.ts";
+
 /**
  * The HTTP client towards the Dogtag CA: one keep-alive connection pool for
  * the life of the backend (Dogtag opens a new client per EST request),
@@ -186,11 +188,5 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatChunks(chunks);
 }

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { authorizeFullCmc } from "../../authz/enrollment_policy.ts";
-import { connectionInfo } from "../../tls/connection.ts";
-import { authenticate, authPolicyFor } from "../authenticate.ts";
+import { authenticate, authPolicyFor, authzDataOf } from "../authenticate.ts";
 import { decodeRequestBody } from "../body_codec.ts";
 import { checkCmcRequest, httpStatusOfCmcStatus } from "../cmc.ts";
 import type { EstEnv } from "../env.ts";
@@ -36,13 +35,7 @@ export function fullCmcHandler(services: EstServices) {
     const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
     const cmcRequest = decodeRequestBody(body, CMC_PEM_LABELS);
     checkCmcRequest(cmcRequest);
-    const connection = connectionInfo(c);
-    const authzData = {
-      principal,
-      remoteAddr: connection.remoteAddr,
-      label,
-      clientCertChain: certificate ? connection.peerChain : undefined,
-    };
+    const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");
     await authorizeFullCmc({ cmcRequest, authzData, requestId }, services.authorizer);
     const result = await backend.fullCmc(cmcRequest, { ...authzData, requestId });

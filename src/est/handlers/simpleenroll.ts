@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { authorizeEnrollment } from "../../authz/enrollment_policy.ts";
-import { connectionInfo } from "../../tls/connection.ts";
-import { authenticate, authPolicyFor } from "../authenticate.ts";
+import { authenticate, authPolicyFor, authzDataOf } from "../authenticate.ts";
 import type { EstEnv } from "../env.ts";
 import { issuanceProfile, resolveLabel } from "../labels.ts";
 import { issuedCertificateResponse } from "../responses.ts";
@@ -20,13 +19,7 @@ export function simpleEnrollHandler(services: EstServices) {
       authPolicyFor(services, labelSettings),
     );
     const csr = await readCsr(c, settings);
-    const connection = connectionInfo(c);
-    const authzData = {
-      principal,
-      remoteAddr: connection.remoteAddr,
-      label,
-      clientCertChain: certificate ? connection.peerChain : undefined,
-    };
+    const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");
     await authorizeEnrollment(
       { csr, authzData, requestId, tlsCertificate: certificate?.leaf },

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { authorizeRenewal } from "../../authz/enrollment_policy.ts";
-import { connectionInfo } from "../../tls/connection.ts";
-import { authenticateRenewal } from "../authenticate.ts";
+import { authenticateRenewal, authzDataOf } from "../authenticate.ts";
 import type { EstEnv } from "../env.ts";
 import { issuanceProfile, resolveLabel } from "../labels.ts";
 import { issuedCertificateResponse } from "../responses.ts";
@@ -19,13 +18,7 @@ export function simpleReenrollHandler(services: EstServices) {
     const labelSettings = resolveLabel(label, settings.labels, services.backend);
     const { principal, certificate } = await authenticateRenewal(c, services);
     const csr = await readCsr(c, settings);
-    const connection = connectionInfo(c);
-    const authzData = {
-      principal,
-      remoteAddr: connection.remoteAddr,
-      label,
-      clientCertChain: connection.peerChain,
-    };
+    const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");
     await authorizeRenewal(
       { csr, authzData, requestId, tlsCertificate: certificate.leaf },
