@@ -7,6 +7,7 @@ import { encodeCertsOnly } from "../src/est/pkcs7.ts";
 import { parseBasicAuthorization } from "../src/realm/basic_credentials.ts";
 import { InMemoryRealm } from "../src/realm/in_memory.ts";
 import { LocalCaBackend } from "../src/backend/local_ca/local_ca_backend.ts";
+import { makeCsrBodies } from "./lib/csrs.ts";
 
 /**
  * Micro-benchmarks of the enrollment hot path (`deno bench -A bench/`), with
@@ -16,28 +17,13 @@ import { LocalCaBackend } from "../src/backend/local_ca/local_ca_backend.ts";
 
 useCryptoProvider(openOpensslProvider());
 const tmp = await Deno.makeTempDir({ prefix: "est-bench-" });
-const keyPath = `${tmp}/k.pem`;
-const csrPem = new TextDecoder().decode(
-  (await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      keyPath,
-      "-subj",
-      "/CN=bench",
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).output()).stdout,
+const [csrB64] = await makeCsrBodies(tmp, 1);
+const csrDer = Uint8Array.fromBase64(csrB64);
+const csrBody = new TextEncoder().encode(
+  `-----BEGIN CERTIFICATE REQUEST-----\n${
+    csrB64.replace(/.{64}/g, "$&\n")
+  }\n-----END CERTIFICATE REQUEST-----\n`,
 );
-const csrBody = new TextEncoder().encode(csrPem);
-const csrDer = decodeRequestBody(csrBody, ["CERTIFICATE REQUEST"]);
 const csrBase64 = new TextEncoder().encode(csrDer.toBase64());
 const policy = { minRsaBits: 2048 };
 const ca = await LocalCaBackend.open({

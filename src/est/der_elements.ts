@@ -1,4 +1,5 @@
 import * as asn1js from "asn1js";
+import { concatChunks } from "./request_body.ts";
 
 /**
  * DER assembled from elements that are already encoded (certificates, names,
@@ -21,15 +22,7 @@ export function constructed(
   tag: { tagClass: number; tagNumber: number },
   elements: readonly Uint8Array<ArrayBuffer>[],
 ): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const element of elements) length += element.byteLength;
-  const contents = new Uint8Array(length);
-  let offset = 0;
-  for (const element of elements) {
-    contents.set(element, offset);
-    offset += element.byteLength;
-  }
-  const block = new asn1js.Primitive({ idBlock: { ...tag }, valueHex: contents });
+  const block = new asn1js.Primitive({ idBlock: { ...tag }, valueHex: concatChunks(elements) });
   block.idBlock.isConstructed = true;
   return new Uint8Array(block.toBER());
 }
