@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { curl, type CurlOptions } from "../support/curl.ts";
 import { startDogtagEst, startDogtagPair } from "../support/dogtag.ts";
 import { FakeDogtagCa } from "../support/fake_dogtag_ca.ts";
-import { makeCsr, renewalCsr, writeTemp } from "../support/pki.ts";
+import { makeCsr, makeSelfSigned, renewalCsr, writeTemp } from "../support/pki.ts";
 import { ALICE, certsFromPkcs7Base64, type TestServer } from "../support/server.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";
@@ -135,29 +134,14 @@ Deno.test(
       assert.equal(ownRes.status, 200, ownRes.text);
       // ...but only when it verified: a self-signed one is refused here (a presented certificate is the only
       // credential looked at, as in Dogtag) and never reaches the CA.
-      const selfKey = join(tmp, "self.key");
-      const selfCert = join(tmp, "self.pem");
-      await runOk("openssl", [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        selfKey,
-        "-out",
-        selfCert,
-        "-subj",
-        "/CN=test-new.example.com",
-        "-days",
-        "1",
-        "-addext",
+      const stranger = await makeSelfSigned(tmp, "/CN=test-new.example.com", [
         "basicConstraints=critical,CA:false",
       ]);
       const submitted = ca.submissions.length;
-      const forged = await enroll(relaxed, "/CN=test-new.example.com", { cert: selfCert, key: selfKey });
+      const forged = await enroll(relaxed, "/CN=test-new.example.com", {
+        cert: stranger.certPath,
+        key: stranger.keyPath,
+      });
       assert.equal(forged.status, 401, forged.text);
       assert.equal(ca.submissions.length, submitted);
 

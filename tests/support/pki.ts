@@ -53,6 +53,19 @@ export async function writeTemp(
   return path;
 }
 
+/** A new P-256 private key (PKCS#8 PEM) at `path`, made by openssl. */
+export async function makeEcKey(path: string): Promise<void> {
+  await runOk("openssl", [
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-out",
+    path,
+  ]);
+}
+
 /** A CA made by openssl: self-signed root, or signed by `parent`. */
 export type OpensslCa = CertAndKey;
 
@@ -65,15 +78,7 @@ export async function makeOpensslCa(dir: string, name: string, parent?: OpensslC
     ext,
     "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n",
   );
-  await runOk("openssl", [
-    "genpkey",
-    "-algorithm",
-    "EC",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-out",
-    keyPath,
-  ]);
+  await makeEcKey(keyPath);
   if (parent === undefined) {
     await runOk("openssl", [
       "req",
@@ -175,15 +180,7 @@ export async function issueFromCa(
 export async function renewalCsr(dir: string, certPath: string, keyPath?: string): Promise<KeyAndCsr> {
   const key = keyPath ?? join(dir, `${crypto.randomUUID()}.key.pem`);
   if (keyPath === undefined) {
-    await runOk("openssl", [
-      "genpkey",
-      "-algorithm",
-      "EC",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-out",
-      key,
-    ]);
+    await makeEcKey(key);
   }
   const pem = (await runOk("openssl", ["x509", "-x509toreq", "-in", certPath, "-key", key])).text;
   const der = (await runOk("openssl", ["req", "-outform", "DER"], pem)).stdout;
