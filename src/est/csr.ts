@@ -1,150 +1,211 @@
 import * as x509 from "@peculiar/x509";
-import * as asn1js from "asn1js";
+import { activeCrypto } from "../crypto/active.ts";
+import { x509SignaturesOf } from "../crypto/x509_signatures.ts";
+import {
+  type CsrKeyPolicyError,
+  describeRefusedKey,
+  type KeyPolicy,
+  readSubjectKey,
+  type SubjectKey,
+} from "./csr_key.ts";
+import { signatureAlgorithmOf } from "./csr_signature_algorithm.ts";
+import {
+  childrenOf,
+  type DerNode,
+  DerSyntaxError,
+  directoryStringOf,
+  isContextTag,
+  isUniversal,
+  oidKey,
+  oidKeyOf,
+  readDer,
+  UNIVERSAL,
+  unsignedIntegerOf,
+  wholeBitsOf,
+} from "../der/reader.ts";
+import { jssDnString, type NameAttribute, readName } from "./dn.ts";
 import { BadRequestError } from "./errors.ts";
 
-const SAN_OID = "2.5.29.17";
-const CHALLENGE_PASSWORD_OID = "1.2.840.113549.1.9.7";
+export type { KeyPolicy, SubjectKey };
 
-/** Signature algorithms accepted on a CSR (no MD5/SHA-1). */
-const SIGNATURE_OIDS = new Set([
-  "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
-  "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
-  "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
-  "1.2.840.113549.1.1.10", // RSASSA-PSS
-  "1.2.840.10045.4.3.2", // ecdsa-with-SHA256
-  "1.2.840.10045.4.3.3", // ecdsa-with-SHA384
-  "1.2.840.10045.4.3.4", // ecdsa-with-SHA512
-  "1.3.101.112", // Ed25519
-]);
-
-const CURVES = new Set(["P-256", "P-384", "P-521"]);
-
-/** What a CSR's key must satisfy. */
-export interface KeyPolicy {
-  minRsaBits: number;
-}
+const SAN = oidKey("2.5.29.17");
+const CHALLENGE_PASSWORD = oidKey("1.2.840.113549.1.9.7");
+const EXTENSION_REQUEST = oidKey("1.2.840.113549.1.9.14");
 
 /** A structurally valid, signature-checked PKCS#10 request. */
 export interface ParsedCsr {
   der: Uint8Array<ArrayBuffer>;
-  request: x509.Pkcs10CertificateRequest;
   /** The subject Name as DER, for exact comparisons. */
   subjectDer: Uint8Array<ArrayBuffer>;
+  /** The subject's RDNs, least specific first. */
+  subjectRdns: NameAttribute[][];
+  /** The subject as JSS (and so Dogtag) writes it. */
+  subjectDn: string;
+  /** The key to certify. */
+  publicKey: SubjectKey;
   /** The subjectAltName extension from extensionRequest, if any. */
   san?: x509.SubjectAlternativeNameExtension;
   /** "EC P-256", "RSA 2048", "Ed25519". */
   keyDescription: string;
   challengePassword?: string;
+  /** The whole request as @peculiar/x509 reads it (decoded on first use). */
+  readonly request: x509.Pkcs10CertificateRequest;
+}
+
+/** The parts of a CertificationRequest (RFC 2986) this server uses, each as received. */
+interface CsrParts {
+  info: DerNode;
+  subject: DerNode;
+  subjectPublicKeyInfo: DerNode;
+  attributes: DerNode[];
+  signatureAlgorithm: DerNode;
+  signature: DerNode;
 }
 
 /** Parses a DER CSR, checks its key against `policy` and verifies its signature (proof of possession). */
 export async function parseCsr(der: Uint8Array<ArrayBuffer>, policy: KeyPolicy): Promise<ParsedCsr> {
-  const { request, outer } = decode(der);
-  const [info, signatureAlgorithm, signature] = outer.valueBlock.value as [
-    asn1js.Sequence,
-    asn1js.Sequence,
-    asn1js.BitString,
-  ];
-  const sigOid = (signatureAlgorithm.valueBlock.value[0] as asn1js.ObjectIdentifier).valueBlock.toString();
-  if (!SIGNATURE_OIDS.has(sigOid)) {
-    throw new BadRequestError(`Invalid CSR: unsupported or weak signature algorithm ${sigOid}`);
-  }
-  const keyDescription = checkKey(request, policy);
-  const signed = info.valueBeforeDecodeView as Uint8Array<ArrayBuffer>;
-  if (
-    !await signatureVerifies(request, signed, signature.valueBlock.valueHexView as Uint8Array<ArrayBuffer>)
-  ) {
+  const parts = partsOf(der);
+  const signing = signatureAlgorithmOf(parts.signatureAlgorithm);
+  const publicKey = subjectKeyOf(der, parts.subjectPublicKeyInfo, policy);
+  const signature = wholeBitsOf(parts.signature);
+  const verified = signature !== undefined && await x509SignaturesOf(activeCrypto()).verify(
+    publicKey.spki,
+    { ...publicKey.algorithm, ...signing },
+    signature,
+    parts.info.raw,
+  );
+  if (!verified) {
     throw new BadRequestError("Invalid CSR: signature does not verify (proof of possession failed)");
   }
-  return {
-    der,
-    request,
-    subjectDer: new Uint8Array(request.subjectName.toArrayBuffer()),
-    san: sanOf(request),
-    keyDescription,
-    challengePassword: challengePasswordOf(request),
-  };
+  const subjectRdns = rdnsOf(parts.subject);
+  const attributes = attributesOf(parts.attributes);
+  return new DecodedCsr(der, parts.subject.raw, subjectRdns, publicKey, attributes);
 }
 
-/** The request, and the asn1js reading of the DER (all of it, or it is refused) for the signed parts. */
-function decode(
-  der: Uint8Array<ArrayBuffer>,
-): { request: x509.Pkcs10CertificateRequest; outer: asn1js.Sequence } {
-  const outer = asn1js.fromBER(der);
-  if (outer.offset === -1 || outer.offset !== der.byteLength) {
+function partsOf(der: Uint8Array<ArrayBuffer>): CsrParts {
+  let outer: DerNode;
+  try {
+    outer = readDer(der);
+  } catch {
     throw new BadRequestError("Invalid CSR: malformed or truncated DER");
   }
   try {
-    return { request: new x509.Pkcs10CertificateRequest(der), outer: outer.result as asn1js.Sequence };
+    const [info, signatureAlgorithm, signature, ...rest] = sequence(outer);
+    const [version, subject, subjectPublicKeyInfo, attributes, ...more] = sequence(info);
+    if (
+      rest.length > 0 || more.length > 0 || !isUniversal(signatureAlgorithm, UNIVERSAL.SEQUENCE) ||
+      !isUniversal(signature, UNIVERSAL.BIT_STRING) || unsignedIntegerOf(version)?.[0] !== 0 ||
+      !isUniversal(subject, UNIVERSAL.SEQUENCE) || !isUniversal(subjectPublicKeyInfo, UNIVERSAL.SEQUENCE) ||
+      (attributes !== undefined && !isContextTag(attributes, 0))
+    ) {
+      throw new DerSyntaxError();
+    }
+    return {
+      info,
+      subject,
+      subjectPublicKeyInfo,
+      attributes: attributes === undefined ? [] : childrenOf(attributes),
+      signatureAlgorithm,
+      signature,
+    };
   } catch {
     throw new BadRequestError("Invalid CSR: not a PKCS#10 certification request");
   }
 }
 
-/**
- * Proof of possession, as @peculiar/x509 checks it (key and signature
- * algorithm combined, ECDSA signatures as r||s), over the signed bytes as
- * they came.
- */
-async function signatureVerifies(
-  request: x509.Pkcs10CertificateRequest,
-  signed: Uint8Array<ArrayBuffer>,
-  signature: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
+/** The elements of a SEQUENCE, each one present (destructuring past the end is caught by the caller). */
+function sequence(node: DerNode | undefined): DerNode[] {
+  if (node === undefined || !isUniversal(node, UNIVERSAL.SEQUENCE)) throw new DerSyntaxError();
+  return childrenOf(node);
+}
+
+function subjectKeyOf(der: Uint8Array<ArrayBuffer>, spki: DerNode, policy: KeyPolicy): SubjectKey {
+  const key = readSubjectKey(spki, policy);
+  if ("refused" in key) throw new BadRequestError(refusal(der, key));
+  return key;
+}
+
+/** The message for a refused key, in the words @peculiar/x509 has for its algorithm and curve. */
+function refusal(der: Uint8Array<ArrayBuffer>, error: CsrKeyPolicyError): string {
+  if (error.refused !== "unsupported") return error.message;
   try {
-    const crypto = x509.cryptoProvider.get();
-    const algorithm = { ...request.publicKey.algorithm, ...request.signatureAlgorithm };
-    const key = await crypto.subtle.importKey("spki", request.publicKey.rawData, algorithm, true, ["verify"]);
-    const webSignature = new x509.AsnEcSignatureFormatter().toWebSignature(algorithm, signature) ?? signature;
-    return await crypto.subtle.verify(request.signatureAlgorithm, key, webSignature, signed);
+    return describeRefusedKey(new x509.Pkcs10CertificateRequest(der).publicKey.algorithm);
   } catch {
-    return false;
+    return "Invalid CSR: unsupported public key algorithm or curve";
   }
 }
 
-function checkKey(request: x509.Pkcs10CertificateRequest, policy: KeyPolicy): string {
-  let algorithm: Algorithm & { namedCurve?: string; modulusLength?: number };
+function rdnsOf(subject: DerNode): NameAttribute[][] {
   try {
-    algorithm = request.publicKey.algorithm;
+    return readName(subject.raw);
   } catch {
-    throw new BadRequestError("Invalid CSR: unsupported public key algorithm or curve");
+    throw new BadRequestError("Invalid CSR: not a PKCS#10 certification request");
   }
-  if (algorithm.name === "ECDSA" || algorithm.name === "ECDH") {
-    if (!CURVES.has(algorithm.namedCurve ?? "")) {
-      throw new BadRequestError(`Invalid CSR: unsupported curve ${algorithm.namedCurve}`);
-    }
-    return `EC ${algorithm.namedCurve}`;
-  }
-  if (algorithm.name === "Ed25519") return "Ed25519";
-  if (algorithm.modulusLength !== undefined && algorithm.name.startsWith("RSA")) {
-    if (algorithm.modulusLength < policy.minRsaBits) {
-      throw new BadRequestError(
-        `Invalid CSR: RSA key of ${algorithm.modulusLength} bits is below the minimum of ${policy.minRsaBits}`,
-      );
-    }
-    if (algorithm.modulusLength > 16384) {
-      throw new BadRequestError(`Invalid CSR: RSA key of ${algorithm.modulusLength} bits is too large`);
-    }
-    return `RSA ${algorithm.modulusLength}`;
-  }
-  throw new BadRequestError(`Invalid CSR: unsupported public key algorithm ${algorithm.name}`);
 }
 
-function sanOf(request: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
-  try {
-    const ext = request.extensions.find((e) => e.type === SAN_OID);
-    if (ext === undefined) return undefined;
-    if (ext instanceof x509.SubjectAlternativeNameExtension) return ext;
-  } catch {
-    // fall through: an extensionRequest that does not decode
-  }
-  throw new BadRequestError("Failed to decode SAN extension in CSR.");
+interface CsrAttributes {
+  san?: x509.SubjectAlternativeNameExtension;
+  challengePassword?: string;
 }
 
-function challengePasswordOf(request: x509.Pkcs10CertificateRequest): string | undefined {
-  const attr = request.attributes.find((a) => a.type === CHALLENGE_PASSWORD_OID);
-  const value = attr?.values[0];
-  if (value === undefined) return undefined;
-  const parsed = asn1js.fromBER(value).result as { valueBlock?: { value?: unknown } };
-  return typeof parsed.valueBlock?.value === "string" ? parsed.valueBlock.value : undefined;
+/** The extensionRequest's SAN and the challengePassword among `attributes`. */
+function attributesOf(attributes: DerNode[]): CsrAttributes {
+  const found: CsrAttributes = {};
+  for (const attribute of attributes) {
+    const [type, values] = isUniversal(attribute, UNIVERSAL.SEQUENCE) ? childrenOf(attribute) : [];
+    const key = type && oidKeyOf(type);
+    if (key === EXTENSION_REQUEST) found.san = sanOf(values);
+    else if (key === CHALLENGE_PASSWORD && values && isUniversal(values, UNIVERSAL.SET)) {
+      const [first] = childrenOf(values);
+      found.challengePassword = first && directoryStringOf(first);
+    }
+  }
+  return found;
+}
+
+/** The subjectAltName among the extensions an extensionRequest's values hold. */
+function sanOf(values: DerNode | undefined): x509.SubjectAlternativeNameExtension | undefined {
+  try {
+    if (values === undefined || !isUniversal(values, UNIVERSAL.SET)) throw new DerSyntaxError();
+    for (const extensions of childrenOf(values)) {
+      for (const extension of sequence(extensions)) {
+        const [id] = sequence(extension);
+        if (oidKeyOf(id) === SAN) return new x509.SubjectAlternativeNameExtension(extension.raw);
+      }
+    }
+    return undefined;
+  } catch {
+    throw new BadRequestError("Failed to decode SAN extension in CSR.");
+  }
+}
+
+/** A parsed CSR; the @peculiar/x509 view and the DN string are made only when asked for. */
+class DecodedCsr implements ParsedCsr {
+  readonly san?: x509.SubjectAlternativeNameExtension;
+  readonly challengePassword?: string;
+  #request?: x509.Pkcs10CertificateRequest;
+  #subjectDn?: string;
+
+  constructor(
+    readonly der: Uint8Array<ArrayBuffer>,
+    readonly subjectDer: Uint8Array<ArrayBuffer>,
+    readonly subjectRdns: NameAttribute[][],
+    readonly publicKey: SubjectKey,
+    attributes: CsrAttributes,
+  ) {
+    if (attributes.san) this.san = attributes.san;
+    if (attributes.challengePassword !== undefined) this.challengePassword = attributes.challengePassword;
+  }
+
+  get keyDescription(): string {
+    return this.publicKey.description;
+  }
+
+  get subjectDn(): string {
+    return this.#subjectDn ??= jssDnString(this.subjectDer);
+  }
+
+  get request(): x509.Pkcs10CertificateRequest {
+    return this.#request ??= new x509.Pkcs10CertificateRequest(this.der);
+  }
 }

@@ -1,5 +1,14 @@
-import { AsnConvert } from "@peculiar/asn1-schema";
-import { Name as AsnName } from "@peculiar/asn1-x509";
+import {
+  childrenOf,
+  type DerNode,
+  directoryStringOf,
+  dottedOidOf,
+  isUniversal,
+  oidKey,
+  oidKeyOf,
+  readDer,
+  UNIVERSAL,
+} from "../der/reader.ts";
 
 /** One attribute of a distinguished name: its type OID and its value as text. */
 export interface NameAttribute {
@@ -31,13 +40,46 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   "1.2.840.113549.1.9.1": "E",
 };
 
-/** Reads a DER Name into its RDNs (in DER order: least specific first). */
+/** The dotted OIDs of the attribute types named in SHORT_NAMES, by their encoded form. */
+const KNOWN_TYPES = new Map(Object.keys(SHORT_NAMES).map((oid) => [oidKey(oid), oid]));
+
+/** A Name that does not decode. */
+export class NameSyntaxError extends Error {
+  constructor() {
+    super("malformed distinguished name");
+    this.name = "NameSyntaxError";
+  }
+}
+
+/**
+ * Reads a DER Name into its RDNs (in DER order: least specific first). A
+ * value that is not a directory string reads as the hex of its encoding.
+ * Throws NameSyntaxError when it is not a Name.
+ */
 export function readName(der: Uint8Array<ArrayBuffer> | ArrayBuffer): NameAttribute[][] {
-  const name = AsnConvert.parse(der, AsnName);
-  return Array.from(
-    name,
-    (rdn) => Array.from(rdn, (ava) => ({ oid: ava.type, value: ava.value.toString() })),
-  );
+  try {
+    const name = readDer(der instanceof Uint8Array ? der : new Uint8Array(der));
+    if (!isUniversal(name, UNIVERSAL.SEQUENCE)) throw new NameSyntaxError();
+    return childrenOf(name).map((rdn) => {
+      if (!isUniversal(rdn, UNIVERSAL.SET)) throw new NameSyntaxError();
+      const attributes = childrenOf(rdn).map(readAttribute);
+      if (attributes.length === 0) throw new NameSyntaxError();
+      return attributes;
+    });
+  } catch {
+    throw new NameSyntaxError();
+  }
+}
+
+function readAttribute(node: DerNode): NameAttribute {
+  if (!isUniversal(node, UNIVERSAL.SEQUENCE)) throw new NameSyntaxError();
+  const [type, value, ...rest] = childrenOf(node);
+  const key = type === undefined ? undefined : oidKeyOf(type);
+  if (key === undefined || value === undefined || rest.length > 0) throw new NameSyntaxError();
+  return {
+    oid: KNOWN_TYPES.get(key) ?? dottedOidOf(type),
+    value: directoryStringOf(value) ?? value.raw.toHex(),
+  };
 }
 
 function escapeValue(value: string): string {

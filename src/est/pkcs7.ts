@@ -1,18 +1,20 @@
-import * as asn1js from "asn1js";
+import { ASN1Integer, ASN1ObjectIdentifier, encodeObjectIdentifier } from "@oslojs/asn1";
 import * as pkijs from "pkijs";
-import { constructed, contextTag, der, SEQUENCE, SET } from "./der_elements.ts";
+import { constructed, contextTag, der, SEQUENCE, SET } from "../der/elements.ts";
 
 const ID_DATA = "1.2.840.113549.1.7.1";
 const ID_SIGNED_DATA = "1.2.840.113549.1.7.2";
 
 /** The fixed parts of a certs-only SignedData: version 1, no digest algorithms, id-data, no signers. */
-const SIGNED_DATA_VERSION = der(new asn1js.Integer({ value: 1 }));
+const SIGNED_DATA_VERSION = der(new ASN1Integer(1n));
 const NO_DIGEST_ALGORITHMS = constructed(SET, []);
-const ENCAP_CONTENT_INFO = der(
-  new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ID_DATA })] }),
-);
+const ENCAP_CONTENT_INFO = constructed(SEQUENCE, [oid(ID_DATA)]);
 const NO_SIGNER_INFOS = constructed(SET, []);
-const SIGNED_DATA_TYPE = der(new asn1js.ObjectIdentifier({ value: ID_SIGNED_DATA }));
+const SIGNED_DATA_TYPE = oid(ID_SIGNED_DATA);
+
+function oid(dotted: string): Uint8Array<ArrayBuffer> {
+  return der(new ASN1ObjectIdentifier(encodeObjectIdentifier(dotted)));
+}
 
 /** Encodings already made, per chain array (the backends hand out the same array while the chain is the same). */
 const encoded = new WeakMap<readonly Uint8Array<ArrayBuffer>[], Uint8Array<ArrayBuffer>>();

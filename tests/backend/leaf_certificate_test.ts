@@ -21,13 +21,13 @@ const config = (keyType: LocalCaConfig["keyType"]): LocalCaConfig => ({
 });
 
 /** What @peculiar/x509's generator makes of the same request: the reference for the assembled encoding. */
-async function reference(ca: CaMaterial, req: LeafRequest): Promise<x509.X509Certificate> {
+async function reference(ca: CaMaterial, req: TestRequest): Promise<x509.X509Certificate> {
   const notBefore = new Date(req.now.getTime() - 60_000);
   const notAfter = new Date(
     Math.min(req.now.getTime() + req.validityDays * 86_400_000, ca.cert.notAfter.getTime()),
   );
   const F = x509.KeyUsageFlags;
-  const name = req.publicKey.algorithm.name;
+  const name = req.x509.publicKey.algorithm.name;
   const usage = name.startsWith("RSA")
     ? F.digitalSignature | F.keyEncipherment
     : name === "ECDSA"
@@ -37,36 +37,42 @@ async function reference(ca: CaMaterial, req: LeafRequest): Promise<x509.X509Cer
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usage, true),
-    await x509.SubjectKeyIdentifierExtension.create(req.publicKey, false, ca.crypto),
+    await x509.SubjectKeyIdentifierExtension.create(req.x509.publicKey, false, ca.crypto),
     new x509.AuthorityKeyIdentifierExtension(ski.keyId, false),
   ];
   if (req.extendedKeyUsage.length > 0) {
     extensions.push(new x509.ExtendedKeyUsageExtension(req.extendedKeyUsage));
   }
   if (req.san) {
-    const critical = req.subject.toJSON().length === 0 || req.san.critical;
+    const critical = req.x509.subject.toJSON().length === 0 || req.san.critical;
     extensions.push(new x509.Extension("2.5.29.17", critical, req.san.value));
   }
   return await x509.X509CertificateGenerator.create({
     serialNumber: req.serialHex,
-    subject: req.subject,
+    subject: req.x509.subject,
     issuer: ca.cert.subjectName,
     notBefore,
     notAfter,
-    publicKey: req.publicKey,
+    publicKey: req.x509.publicKey,
     signingKey: ca.key,
     signingAlgorithm: ca.algorithm.signing,
     extensions,
   }, ca.crypto);
 }
 
-async function request(subject: string, options: { san?: string; key?: KeySpec; eku?: string[] } = {}) {
+/** A request, with the subject and key as @peculiar/x509 has them for the reference. */
+type TestRequest = LeafRequest & { x509: { subject: x509.Name; publicKey: x509.PublicKey } };
+
+async function request(
+  subject: string,
+  options: { san?: string; key?: KeySpec; eku?: string[] } = {},
+): Promise<TestRequest> {
   const csr = await parseCsr((await makeCsr(tmp, subject, options)).csrDer, { minRsaBits: 2048 });
   return {
     serialHex: "4f0a0b0c0d0e0f101112131415161718",
-    subject: csr.request.subjectName,
+    x509: { subject: csr.request.subjectName, publicKey: csr.request.publicKey },
     subjectDer: csr.subjectDer,
-    publicKey: csr.request.publicKey,
+    publicKey: csr.publicKey,
     san: csr.san,
     validityDays: 10,
     extendedKeyUsage: options.eku ?? ["1.3.6.1.5.5.7.3.2"],
@@ -80,7 +86,7 @@ function tbsOf(der: ArrayBuffer): Uint8Array {
   return new Uint8Array(certificate.valueBlock.value[0].valueBeforeDecodeView);
 }
 
-const CASES: [string, () => Promise<LeafRequest>][] = [
+const CASES: [string, () => Promise<TestRequest>][] = [
   ["EC key, SAN", () => request("/CN=alice/O=Example", { san: "DNS:alice.example,IP:192.0.2.1" })],
   ["RSA key, no SAN, no EKU", () => request("/CN=bob", { key: "rsa:2048", eku: [] })],
   [

@@ -1,8 +1,20 @@
+import {
+  ASN1BitString,
+  ASN1Boolean,
+  type ASN1Encodable,
+  ASN1GeneralizedTime,
+  ASN1Integer,
+  ASN1ObjectIdentifier,
+  ASN1OctetString,
+  ASN1UTCTime,
+  encodeObjectIdentifier,
+} from "@oslojs/asn1";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { Validity } from "@peculiar/asn1-x509";
 import * as x509 from "@peculiar/x509";
-import * as asn1js from "asn1js";
-import { constructed, contextTag, der, SEQUENCE } from "../../est/der_elements.ts";
+import { createHash } from "node:crypto";
+import { x509SignaturesOf } from "../../crypto/x509_signatures.ts";
+import { constructed, contextTag, der, SEQUENCE } from "../../der/elements.ts";
+import type { SubjectKey } from "../../est/csr.ts";
 import type { CaMaterial } from "./ca_material.ts";
 
 const SAN_OID = "2.5.29.17";
@@ -11,12 +23,11 @@ const SKI_OID = "2.5.29.14";
 /** What goes into one end-entity certificate. */
 export interface LeafRequest {
   serialHex: string;
-  subject: x509.Name;
-  /** DER of `subject` when the caller has it already (a CSR's subjectDer). */
-  subjectDer?: Uint8Array<ArrayBuffer>;
-  publicKey: x509.PublicKey;
+  /** The subject Name, DER. */
+  subjectDer: Uint8Array<ArrayBuffer>;
+  publicKey: Pick<SubjectKey, "kind" | "spki" | "bits">;
   /** The SAN extension to copy (from the CSR), if any. */
-  san?: x509.Extension;
+  san?: Pick<x509.Extension, "critical" | "value">;
   validityDays: number;
   extendedKeyUsage: string[];
   now: Date;
@@ -33,16 +44,18 @@ export interface IssuedLeaf {
 const BACKDATE_MS = 60_000;
 
 /** KeyUsage fitting the subject key: RSA encrypts keys, EC agrees them, EdDSA only signs. */
-function keyUsageFor(publicKey: x509.PublicKey): number {
-  const name = publicKey.algorithm.name;
+function keyUsageFor(kind: SubjectKey["kind"]): number {
   const F = x509.KeyUsageFlags;
-  if (name.startsWith("RSA")) return F.digitalSignature | F.keyEncipherment;
-  if (name === "ECDSA" || name === "ECDH") return F.digitalSignature | F.keyAgreement;
+  if (kind === "RSA") return F.digitalSignature | F.keyEncipherment;
+  if (kind === "EC") return F.digitalSignature | F.keyAgreement;
   return F.digitalSignature;
 }
 
+/** DER of an empty Name. */
+const EMPTY_NAME_LENGTH = 2;
+
 /** [0] EXPLICIT INTEGER 2: an X.509 v3 certificate. */
-const VERSION_3 = constructed(contextTag(0), [der(new asn1js.Integer({ value: 2 }))]);
+const VERSION_3 = constructed(contextTag(0), [der(new ASN1Integer(2n))]);
 const END_ENTITY = new Uint8Array(new x509.BasicConstraintsExtension(false, undefined, true).rawData);
 
 /**
@@ -78,51 +91,40 @@ export class LeafIssuer {
 
   /** Signs an end-entity certificate for `req`. */
   async issue(req: LeafRequest): Promise<IssuedLeaf> {
+    // Whole seconds, as the times are encoded and as the record keeps them.
+    const notBefore = wholeSeconds(req.now.getTime() - BACKDATE_MS);
     const requestedEnd = req.now.getTime() + req.validityDays * 86_400_000;
-    const validity = new Uint8Array(AsnConvert.serialize(
-      new Validity({
-        notBefore: new Date(req.now.getTime() - BACKDATE_MS),
-        notAfter: new Date(Math.min(requestedEnd, this.#ca.cert.notAfter.getTime())),
-      }),
-    ));
-    // The times as encoded (UTCTime has whole seconds), which is what the record keeps.
-    const encoded = AsnConvert.parse(validity, Validity);
-    const notBefore = encoded.notBefore.getTime();
-    const notAfter = encoded.notAfter.getTime();
-    const keyId = new Uint8Array(await req.publicKey.getKeyIdentifier("SHA-1", this.#ca.crypto));
+    const notAfter = wholeSeconds(Math.min(requestedEnd, this.#ca.cert.notAfter.getTime()));
+    const keyId = createHash("sha1").update(req.publicKey.bits).digest();
     const extensions = [
       END_ENTITY,
-      this.#keyUsage(keyUsageFor(req.publicKey)),
-      extension(SKI_OID, false, der(new asn1js.OctetString({ valueHex: keyId }))),
+      this.#keyUsage(keyUsageFor(req.publicKey.kind)),
+      extension(SKI_OID, false, der(new ASN1OctetString(keyId))),
       this.#authorityKeyId,
     ];
     if (req.extendedKeyUsage.length > 0) extensions.push(this.#extendedKeyUsage(req.extendedKeyUsage));
     if (req.san) {
       // RFC 5280 §4.2.1.6: with an empty subject the SAN must be critical.
-      const emptySubject = req.subject.toJSON().length === 0;
+      const emptySubject = req.subjectDer.byteLength === EMPTY_NAME_LENGTH;
       extensions.push(extension(SAN_OID, emptySubject || req.san.critical, new Uint8Array(req.san.value)));
     }
     const tbs = constructed(SEQUENCE, [
       VERSION_3,
-      der(new asn1js.Integer({ valueHex: positiveIntegerOctets(Uint8Array.fromHex(req.serialHex)) })),
+      der(new ASN1Integer(BigInt(`0x${req.serialHex}`))),
       this.#signatureAlgorithm,
       this.#issuer,
-      validity,
-      req.subjectDer ?? new Uint8Array(req.subject.toArrayBuffer()),
-      new Uint8Array(req.publicKey.rawData),
+      constructed(SEQUENCE, [der(timeOf(notBefore)), der(timeOf(notAfter))]),
+      req.subjectDer,
+      req.publicKey.spki,
       constructed(contextTag(3), [constructed(SEQUENCE, extensions)]),
     ]);
-    const signature = await this.#ca.crypto.subtle.sign(this.#signing, this.#ca.key, tbs);
+    const signature = await x509SignaturesOf(this.#ca.crypto).sign(this.#signing, this.#ca.key, tbs);
     const certificate = constructed(SEQUENCE, [
       tbs,
       this.#signatureAlgorithm,
-      der(new asn1js.BitString({ valueHex: this.#asnSignature(signature) })),
+      der(new ASN1BitString(signature, signature.byteLength * 8)),
     ]);
-    return { der: certificate, notBefore, notAfter };
-  }
-
-  #asnSignature(signature: ArrayBuffer): ArrayBuffer {
-    return new x509.AsnEcSignatureFormatter().toAsnSignature(this.#signing, signature) ?? signature;
+    return { der: certificate, notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
   }
 
   #keyUsage(flags: number): Uint8Array<ArrayBuffer> {
@@ -147,21 +149,30 @@ export class LeafIssuer {
 
 /** DER of an Extension (critical left out when false, as DER requires for a DEFAULT). */
 function extension(oid: string, critical: boolean, value: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const parts: asn1js.BaseBlock[] = [new asn1js.ObjectIdentifier({ value: oid })];
-  if (critical) parts.push(new asn1js.Boolean({ value: true }));
-  parts.push(new asn1js.OctetString({ valueHex: value }));
-  return der(new asn1js.Sequence({ value: parts }));
+  const parts = [der(new ASN1ObjectIdentifier(encodeObjectIdentifier(oid)))];
+  if (critical) parts.push(der(new ASN1Boolean(true)));
+  parts.push(der(new ASN1OctetString(value)));
+  return constructed(SEQUENCE, parts);
 }
 
-/** An unsigned big-endian number as INTEGER content: no leading zero octets, one added when the top bit is set. */
-function positiveIntegerOctets(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  let first = 0;
-  while (first < bytes.length - 1 && bytes[first] === 0) first++;
-  const trimmed = bytes.length === 0 ? new Uint8Array(1) : bytes.subarray(first);
-  if (trimmed[0] <= 0x7f) return trimmed.slice();
-  const padded = new Uint8Array(trimmed.length + 1);
-  padded.set(trimmed, 1);
-  return padded;
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, both in whole seconds. */
+function timeOf(ms: number): ASN1Encodable {
+  const t = new Date(ms);
+  const year = t.getUTCFullYear();
+  const fields = [
+    t.getUTCMonth() + 1,
+    t.getUTCDate(),
+    t.getUTCHours(),
+    t.getUTCMinutes(),
+    t.getUTCSeconds(),
+  ] as const;
+  return year >= 1950 && year < 2050
+    ? new ASN1UTCTime(year % 100, ...fields)
+    : new ASN1GeneralizedTime(year, ...fields, 0);
 }
 
 /** The CA's own key identifier when it has one, else one derived from its public key. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import type { LocalCaConfig } from "../../config/components.ts";
 import type { ParsedCsr } from "../../est/csr.ts";
+import { subjectKeyOf } from "../../est/csr_key.ts";
 import { jssDnString } from "../../est/dn.ts";
 import { BadRequestError, UnavailableError } from "../../est/errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
@@ -77,16 +78,18 @@ export class LocalCaBackend implements Backend {
     };
     const crypto = this.ca.crypto;
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
-    const publicKey = await x509.PublicKey.create(keys.publicKey, crypto);
+    const publicKey = subjectKeyOf(new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey)));
     const san = new x509.SubjectAlternativeNameExtension([
       ...hostnames.map((value) => ({ type: "dns" as const, value })),
       ...addresses.map((value) => ({ type: "ip" as const, value })),
     ]);
     const serial = this.freshSerial();
-    const subject = new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]);
+    const subject = new Uint8Array(
+      new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]).toArrayBuffer(),
+    );
     const leaf = await this.issuer.issue({
       serialHex: serial,
-      subject,
+      subjectDer: subject,
       publicKey,
       san,
       validityDays,
@@ -97,7 +100,7 @@ export class LocalCaBackend implements Backend {
       this.recordOf(
         leaf,
         serial,
-        new Uint8Array(subject.toArrayBuffer()),
+        jssDnString(subject),
         san,
         "server-tls",
         "(server)",
@@ -141,7 +144,7 @@ export class LocalCaBackend implements Backend {
     operation: "simpleenroll" | "simplereenroll",
     renews?: string,
   ): Promise<IssuedCertificate> {
-    if (csr.request.subjectName.toJSON().length === 0 && csr.san === undefined) {
+    if (csr.subjectRdns.length === 0 && csr.san === undefined) {
       throw new BadRequestError("CSR has neither a subject nor a subjectAltName");
     }
     if (this.ca.cert.notAfter.getTime() <= Date.now()) {
@@ -150,9 +153,8 @@ export class LocalCaBackend implements Backend {
     const serial = this.storeCall(() => this.freshSerial());
     const leaf = await this.issuer.issue({
       serialHex: serial,
-      subject: csr.request.subjectName,
       subjectDer: csr.subjectDer,
-      publicKey: csr.request.publicKey,
+      publicKey: csr.publicKey,
       san: csr.san,
       validityDays: ctx.profile.validityDays ?? this.config.validityDays,
       extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
@@ -162,7 +164,7 @@ export class LocalCaBackend implements Backend {
     const record = this.recordOf(
       leaf,
       serial,
-      csr.subjectDer,
+      csr.subjectDn,
       csr.san,
       operation,
       ctx.principal.name,
@@ -194,7 +196,7 @@ export class LocalCaBackend implements Backend {
   private recordOf(
     leaf: IssuedLeaf,
     serial: string,
-    subjectDer: Uint8Array<ArrayBuffer>,
+    subject: string,
     san: x509.SubjectAlternativeNameExtension | undefined,
     operation: IssuedRecord["operation"],
     requester: string,
@@ -203,7 +205,7 @@ export class LocalCaBackend implements Backend {
   ): IssuedRecord {
     return {
       serial,
-      subject: jssDnString(subjectDer),
+      subject,
       sans: san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
       notBefore: leaf.notBefore,
       notAfter: leaf.notAfter,

@@ -79,6 +79,24 @@ export function ed25519FromRaw(lib: LibcryptoSymbols, raw: Uint8Array<ArrayBuffe
   return pkey;
 }
 
+/** The kinds of key served. */
+export type KeyKind = KeyFacts["kind"];
+
+/** The kind of a parsed key, without its parameters; undefined for any other type. */
+export function keyKind(lib: LibcryptoSymbols, pkey: Deno.PointerObject): KeyKind | undefined {
+  switch (lib.EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_EC:
+      return "ec";
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS:
+      return "rsa";
+    case EVP_PKEY_ED25519:
+      return "ed25519";
+    default:
+      return undefined;
+  }
+}
+
 /** The key's type and parameters; undefined for anything WebCrypto signing does not cover. */
 export function keyFacts(lib: LibcryptoSymbols, pkey: Deno.PointerObject): KeyFacts | undefined {
   switch (lib.EVP_PKEY_get_base_id(pkey)) {

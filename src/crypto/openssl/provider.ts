@@ -2,6 +2,8 @@ import type { CryptoProvider } from "../provider.ts";
 import { KeyHandles } from "./key_handles.ts";
 import { DEFAULT_LIBCRYPTO, openLibcrypto } from "./libcrypto.ts";
 import { OpensslSubtle } from "./subtle.ts";
+import { NATIVE_X509_SIGNATURES } from "../x509_signatures.ts";
+import { OpensslX509Signatures } from "./x509_signatures.ts";
 
 /**
  * The OpenSSL provider: the host's libcrypto.so.3 through FFI (with the
@@ -17,6 +19,7 @@ export function openOpensslProvider(path: string = DEFAULT_LIBCRYPTO): CryptoPro
     subtle: subtle as unknown as SubtleCrypto,
     getRandomValues: builtin.getRandomValues.bind(builtin),
     randomUUID: builtin.randomUUID.bind(builtin),
+    [NATIVE_X509_SIGNATURES]: new OpensslX509Signatures(lib.symbols, handles),
   } as Crypto;
   return {
     name: "openssl",

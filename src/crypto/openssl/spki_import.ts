@@ -1,4 +1,14 @@
-import * as asn1js from "asn1js";
+import {
+  childrenOf,
+  contentsOf,
+  type DerNode,
+  isUniversal,
+  oidKey,
+  oidKeyOf,
+  readDer,
+  UNIVERSAL,
+  wholeBitsOf,
+} from "../../der/reader.ts";
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, OutSlot } from "./native_memory.ts";
@@ -6,19 +16,19 @@ import { parseSpki } from "./pkey_codec.ts";
 
 /**
  * SubjectPublicKeyInfo import. OpenSSL 3.0's generic DER decoder (d2i_PUBKEY)
- * costs ~90 µs per key; for the common EC and RSA keys the SPKI is read with
- * asn1js and the key built with EVP_PKEY_fromdata (~20 µs), which checks the
+ * costs ~90 µs per key; for the common EC and RSA keys the SPKI is read in
+ * JavaScript and the key built with EVP_PKEY_fromdata (~20 µs), which checks the
  * EC point is on the curve just the same. Anything else, or anything shaped
  * unexpectedly, goes to d2i_PUBKEY, which has the last word.
  */
 
-const EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const RSA_ENCRYPTION = "1.2.840.113549.1.1.1";
-const EC_GROUPS: Readonly<Record<string, string>> = {
-  "1.2.840.10045.3.1.7": "P-256",
-  "1.3.132.0.34": "P-384",
-  "1.3.132.0.35": "P-521",
-};
+const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
+const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
+const EC_GROUPS: ReadonlyMap<string, string> = new Map([
+  [oidKey("1.2.840.10045.3.1.7"), "P-256"],
+  [oidKey("1.3.132.0.34"), "P-384"],
+  [oidKey("1.3.132.0.35"), "P-521"],
+]);
 /** OSSL_KEYMGMT_SELECT_ALL_PARAMETERS | OSSL_KEYMGMT_SELECT_PUBLIC_KEY (EVP_PKEY_PUBLIC_KEY). */
 const SELECT_PUBLIC_KEY = 0x86;
 
@@ -62,46 +72,46 @@ function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
   try {
     return readSpkiFields(der);
   } catch {
-    return undefined; // asn1js throws on some malformed values (e.g. OIDs); d2i_PUBKEY decides
+    return undefined; // malformed: d2i_PUBKEY decides
   }
 }
 
 function readSpkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
-  const spki = asn1js.fromBER(der);
-  if (spki.offset !== der.byteLength || !(spki.result instanceof asn1js.Sequence)) return undefined;
-  const [algorithm, key, ...rest] = spki.result.valueBlock.value;
-  if (rest.length > 0 || !(algorithm instanceof asn1js.Sequence) || !(key instanceof asn1js.BitString)) {
-    return undefined;
-  }
-  if (key.valueBlock.unusedBits !== 0) return undefined;
-  const [oid, parameters, ...more] = algorithm.valueBlock.value;
-  if (more.length > 0 || !(oid instanceof asn1js.ObjectIdentifier)) return undefined;
-  const bits = key.valueBlock.valueHexView as Uint8Array<ArrayBuffer>;
-  switch (oid.valueBlock.toString()) {
+  const spki = readDer(der);
+  if (!isUniversal(spki, UNIVERSAL.SEQUENCE)) return undefined;
+  const [algorithm, key, ...rest] = childrenOf(spki);
+  const bits = key && wholeBitsOf(key);
+  if (rest.length > 0 || bits === undefined || !isUniversal(algorithm, UNIVERSAL.SEQUENCE)) return undefined;
+  const [oid, parameters, ...more] = childrenOf(algorithm);
+  if (more.length > 0) return undefined;
+  switch (oidKeyOf(oid)) {
     case EC_PUBLIC_KEY: {
-      const group = parameters instanceof asn1js.ObjectIdentifier
-        ? EC_GROUPS[parameters.valueBlock.toString()]
-        : undefined;
+      const group = parameters && EC_GROUPS.get(oidKeyOf(parameters) ?? "");
       return group === undefined || bits.byteLength === 0 ? undefined : { type: "EC", group, point: bits };
     }
     case RSA_ENCRYPTION:
-      return parameters instanceof asn1js.Null ? rsaFields(bits) : undefined;
+      return parameters && isUniversal(parameters, UNIVERSAL.NULL) ? rsaFields(bits) : undefined;
     default:
       return undefined;
   }
 }
 
 function rsaFields(bits: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
-  const parsed = asn1js.fromBER(bits);
-  if (parsed.offset !== bits.byteLength || !(parsed.result instanceof asn1js.Sequence)) return undefined;
-  const [n, e, ...rest] = parsed.result.valueBlock.value;
-  if (rest.length > 0 || !(n instanceof asn1js.Integer) || !(e instanceof asn1js.Integer)) return undefined;
-  const modulus = n.valueBlock.valueHexView as Uint8Array<ArrayBuffer>;
-  const exponent = e.valueBlock.valueHexView as Uint8Array<ArrayBuffer>;
+  const key = readDer(bits);
+  const [n, e, ...rest] = isUniversal(key, UNIVERSAL.SEQUENCE) ? childrenOf(key) : [];
+  if (rest.length > 0 || n === undefined || e === undefined) return undefined;
+  const modulus = signedContents(n);
+  const exponent = signedContents(e);
+  if (modulus === undefined || exponent === undefined) return undefined;
   if (modulus.byteLength === 0 || exponent.byteLength === 0 || modulus[0] & 0x80 || exponent[0] & 0x80) {
     return undefined;
   }
   return { type: "RSA", modulus, exponent };
+}
+
+/** An INTEGER's contents octets as encoded (sign octet included). */
+function signedContents(node: DerNode): Uint8Array<ArrayBuffer> | undefined {
+  return isUniversal(node, UNIVERSAL.INTEGER) ? contentsOf(node) : undefined;
 }
 
 /** Key-management contexts for fromdata, one per key type, kept for the life of the process. */

@@ -1,0 +1,174 @@
+import { ASN1Class, ASN1Form, type ASN1Value, encodeObjectIdentifier, parseASN1 } from "@oslojs/asn1";
+import * as asn1js from "asn1js";
+
+/**
+ * Reading DER on the request path with @oslojs/asn1, which decodes an
+ * element in a fraction of asn1js's time (a CSR: ~7 µs against ~74 µs) and
+ * only as deep as it is asked. Each node keeps its own encoding as it came,
+ * for signatures and byte-exact comparisons.
+ */
+
+/** One element: its identifier, its contents and its encoding as received. */
+export interface DerNode {
+  readonly value: ASN1Value;
+  readonly raw: Uint8Array<ArrayBuffer>;
+}
+
+/** The input is not one well-formed element (or has bytes after it). */
+export class DerSyntaxError extends Error {
+  constructor() {
+    super("malformed DER");
+    this.name = "DerSyntaxError";
+  }
+}
+
+/** The element at the start of `bytes`. */
+function readAt(bytes: Uint8Array<ArrayBuffer>): DerNode {
+  let parsed: [ASN1Value, number];
+  try {
+    parsed = parseASN1(bytes);
+  } catch {
+    throw new DerSyntaxError();
+  }
+  return { value: parsed[0], raw: bytes.subarray(0, parsed[1]) };
+}
+
+/** `der` as exactly one element. */
+export function readDer(der: Uint8Array<ArrayBuffer>): DerNode {
+  const node = readAt(der);
+  if (node.raw.byteLength !== der.byteLength) throw new DerSyntaxError();
+  return node;
+}
+
+/** The elements inside a constructed node (SEQUENCE, SET, EXPLICIT tags). */
+export function childrenOf(node: DerNode): DerNode[] {
+  if (node.value.form !== ASN1Form.Constructed) throw new DerSyntaxError();
+  return elementsIn(contentsOf(node));
+}
+
+/** The elements `bytes` holds one after another (the contents of a constructed element). */
+export function elementsIn(bytes: Uint8Array<ArrayBuffer>): DerNode[] {
+  const nodes: DerNode[] = [];
+  for (let offset = 0; offset < bytes.byteLength;) {
+    const node = readAt(bytes.subarray(offset));
+    nodes.push(node);
+    offset += node.raw.byteLength;
+  }
+  return nodes;
+}
+
+/** The contents octets of `node`. */
+export function contentsOf(node: DerNode): Uint8Array<ArrayBuffer> {
+  return node.value.contents() as Uint8Array<ArrayBuffer>;
+}
+
+/** True when `node` is the universal type `tag` (and constructed or primitive as that type is). */
+export function isUniversal(node: DerNode, tag: number): boolean {
+  const constructed = tag === UNIVERSAL.SEQUENCE || tag === UNIVERSAL.SET;
+  return node.value.class === ASN1Class.Universal && node.value.tag === tag &&
+    (node.value.form === ASN1Form.Constructed) === constructed;
+}
+
+/** True when `node` is the context-specific tag [n]. */
+export function isContextTag(node: DerNode, tag: number): boolean {
+  return node.value.class === ASN1Class.ContextSpecific && node.value.tag === tag;
+}
+
+/** Universal tag numbers read here. */
+export const UNIVERSAL = {
+  BOOLEAN: 1,
+  INTEGER: 2,
+  BIT_STRING: 3,
+  OCTET_STRING: 4,
+  NULL: 5,
+  OBJECT_IDENTIFIER: 6,
+  UTF8_STRING: 12,
+  SEQUENCE: 16,
+  SET: 17,
+  PRINTABLE_STRING: 19,
+  TELETEX_STRING: 20,
+  IA5_STRING: 22,
+  UNIVERSAL_STRING: 28,
+  BMP_STRING: 30,
+} as const;
+
+/** The contents of an OBJECT IDENTIFIER as hex, the key `oidKey` makes for a dotted OID. */
+export function oidKeyOf(node: DerNode): string | undefined {
+  return isUniversal(node, UNIVERSAL.OBJECT_IDENTIFIER) ? contentsOf(node).toHex() : undefined;
+}
+
+/** The key `oidKeyOf` returns for the OID `dotted`. */
+export function oidKey(dotted: string): string {
+  return encodeObjectIdentifier(dotted).toHex();
+}
+
+/** The dotted form of an OBJECT IDENTIFIER (for messages and unknown attribute types: not on the hot path). */
+export function dottedOidOf(node: DerNode): string {
+  const decoded = asn1js.fromBER(node.raw).result;
+  return decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : "(not an OID)";
+}
+
+/** The bits of a BIT STRING with no unused bits (keys, signatures); undefined otherwise. */
+export function wholeBitsOf(node: DerNode): Uint8Array<ArrayBuffer> | undefined {
+  if (!isUniversal(node, UNIVERSAL.BIT_STRING)) return undefined;
+  const contents = contentsOf(node);
+  return contents.byteLength > 0 && contents[0] === 0 ? contents.subarray(1) : undefined;
+}
+
+/** The magnitude octets of a non-negative INTEGER (leading zero octets dropped); undefined otherwise. */
+export function unsignedIntegerOf(node: DerNode): Uint8Array<ArrayBuffer> | undefined {
+  if (!isUniversal(node, UNIVERSAL.INTEGER)) return undefined;
+  const contents = contentsOf(node);
+  if (contents.byteLength === 0 || contents[0] & 0x80) return undefined;
+  let first = 0;
+  while (first < contents.byteLength - 1 && contents[first] === 0) first++;
+  return contents.subarray(first);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf16be = new TextDecoder("utf-16be", { fatal: true });
+
+/**
+ * The text of a directory string (UTF8String, PrintableString, IA5String,
+ * TeletexString as Latin-1, BMPString, UniversalString); undefined for other
+ * types or undecodable contents.
+ */
+export function directoryStringOf(node: DerNode): string | undefined {
+  if (node.value.class !== ASN1Class.Universal || node.value.form !== ASN1Form.Primitive) return undefined;
+  const contents = contentsOf(node);
+  try {
+    switch (node.value.tag) {
+      case UNIVERSAL.UTF8_STRING:
+        return utf8.decode(contents);
+      case UNIVERSAL.PRINTABLE_STRING:
+      case UNIVERSAL.IA5_STRING:
+      case UNIVERSAL.TELETEX_STRING:
+        return octetsAsText(contents);
+      case UNIVERSAL.BMP_STRING:
+        return utf16be.decode(contents);
+      case UNIVERSAL.UNIVERSAL_STRING:
+        return universalString(contents);
+      default:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** One character per octet (what these string types are, by definition or by X.509 practice). */
+function octetsAsText(contents: Uint8Array<ArrayBuffer>): string {
+  let text = "";
+  for (let i = 0; i < contents.byteLength; i += 4096) {
+    text += String.fromCharCode(...contents.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+function universalString(contents: Uint8Array<ArrayBuffer>): string | undefined {
+  if (contents.byteLength % 4 !== 0) return undefined;
+  const view = new DataView(contents.buffer, contents.byteOffset, contents.byteLength);
+  let text = "";
+  for (let i = 0; i < contents.byteLength; i += 4) text += String.fromCodePoint(view.getUint32(i));
+  return text;
+}
