@@ -13,6 +13,7 @@ import { createEstApp } from "./est/app.ts";
 import { decodeBase64 } from "./est/body_codec.ts";
 import type { EstServices } from "./est/services.ts";
 import { AuditLog, type AuditSink } from "./ops/audit_log.ts";
+import { AuditWriterThread } from "./ops/audit_writer.ts";
 import { instrumentBackend } from "./ops/instrumented_backend.ts";
 import { aggregatedMetricsText, EstMetrics } from "./ops/metrics.ts";
 import { type MetricsListener, startMetricsListener } from "./ops/metrics_listener.ts";
@@ -58,7 +59,7 @@ interface Reloadable {
 export interface WorkerMode {
   /** The certificate the primary serves (it alone issues and renews a self-issued one). */
   tls: TlsMaterial;
-  /** Forwards audit records to the primary, which alone writes the log. */
+  /** The port to the audit writer thread, when there is an audit log. */
   audit?: AuditSink;
 }
 
@@ -79,8 +80,15 @@ export async function startServer(config: EstConfig, worker?: WorkerMode): Promi
     },
   });
   const backend = instrumentBackend(rawBackend, config.backend.kind, metrics);
+  const workerCount = worker ? 0 : config.server.workers - 1;
+  // With several listener threads one thread of its own writes the audit log.
+  const auditThread = workerCount > 0 && config.audit.path !== undefined
+    ? await AuditWriterThread.open(config.audit.path)
+    : undefined;
   const audit: AuditSink | undefined = worker
     ? worker.audit
+    : auditThread
+    ? auditThread.sink()
     : config.audit.path === undefined
     ? undefined
     : await AuditLog.open(config.audit.path);
@@ -112,7 +120,6 @@ export async function startServer(config: EstConfig, worker?: WorkerMode): Promi
   if (!current.realm) log.warning("no realm configured: every request that needs a password gets 401");
   const selfIssued = worker || current.tls ? undefined : serverCertificateIssuer(config, rawBackend);
   const tls = current.tls ?? worker?.tls ?? await selfIssued!.current();
-  const workerCount = worker ? 0 : config.server.workers - 1;
   const listener = await startTlsListener(createEstApp(services, { metrics, audit }), {
     host: config.server.bind.host,
     port: config.server.bind.port,
@@ -123,8 +130,10 @@ export async function startServer(config: EstConfig, worker?: WorkerMode): Promi
   });
   connections.count = () => listener.connectionCount();
   const pool = workerCount > 0
-    ? await WorkerPool.start(config.dir, workerCount, listener.port, tls, audit).catch(async (err) => {
+    ? await WorkerPool.start(config.dir, workerCount, listener.port, tls, auditThread).catch(async (err) => {
       await listener.close(0);
+      await audit?.close();
+      await auditThread?.close();
       throw err;
     })
     : undefined;
@@ -196,6 +205,7 @@ export async function startServer(config: EstConfig, worker?: WorkerMode): Promi
         services.authorizer?.close(),
         audit?.close(),
       ]);
+      await auditThread?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { TlsMaterial } from "../tls/listener.ts";
-import type { AuditSink } from "./audit_log.ts";
+import type { AuditWriterThread } from "./audit_writer.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 const log = getLogger(["est", "workers"]);
@@ -16,10 +16,8 @@ class ListenerThread {
   #nextId = 0;
   #closed?: () => void;
 
-  constructor(private readonly audit: AuditSink | undefined) {}
-
-  send(message: ToWorker): void {
-    this.worker.postMessage(message);
+  send(message: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 
   ask<T>(make: (id: number) => ToWorker): Promise<T> {
@@ -31,7 +29,7 @@ class ListenerThread {
   }
 
   /** Starts the thread's server; resolves once it listens, rejects with its start error. */
-  start(configDir: string, port: number, tls: TlsMaterial): Promise<void> {
+  start(configDir: string, port: number, tls: TlsMaterial, auditPort?: MessagePort): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.onerror = (event) => {
         event.preventDefault();
@@ -44,8 +42,6 @@ class ListenerThread {
             return resolve();
           case "failed":
             return reject(new Error(message.message));
-          case "audit":
-            return void this.forwardAudit(message.id, message.record);
           case "closed":
             return this.#closed?.();
           default:
@@ -55,18 +51,8 @@ class ListenerThread {
             this.#pending.delete(message.id);
         }
       };
-      this.send({ type: "start", configDir, port, tls });
+      this.send({ type: "start", configDir, port, tls, auditPort }, auditPort ? [auditPort] : []);
     });
-  }
-
-  /** Writes a thread's audit record with the one writer there is, and tells the thread how it went. */
-  private async forwardAudit(id: number, record: Parameters<AuditSink["append"]>[0]): Promise<void> {
-    try {
-      await this.audit?.append(record);
-      this.send({ type: "audit-done", id });
-    } catch (err) {
-      this.send({ type: "audit-done", id, error: String(err) });
-    }
   }
 
   close(): Promise<void> {
@@ -84,8 +70,9 @@ class ListenerThread {
  * Extra listeners on their own threads, sharing the primary's port
  * (SO_REUSEPORT), so requests use every core. Each thread runs the whole
  * server from the same configuration; the primary keeps what must be single:
- * the audit log writer, the metrics listener (it sums the threads' metrics),
- * the self-issued certificate's renewal, and signals.
+ * the metrics listener (it sums the threads' metrics), the self-issued
+ * certificate's renewal, and signals. Audit records go straight to the audit
+ * writer thread, each listener through its own port.
  */
 export class WorkerPool {
   private constructor(private readonly threads: ListenerThread[]) {}
@@ -96,11 +83,11 @@ export class WorkerPool {
     count: number,
     port: number,
     tls: TlsMaterial,
-    audit?: AuditSink,
+    audit?: AuditWriterThread,
   ): Promise<WorkerPool> {
-    const threads = Array.from({ length: count }, () => new ListenerThread(audit));
+    const threads = Array.from({ length: count }, () => new ListenerThread());
     try {
-      await Promise.all(threads.map((t) => t.start(configDir, port, tls)));
+      await Promise.all(threads.map((t) => t.start(configDir, port, tls, audit?.port())));
     } catch (err) {
       for (const t of threads) t.worker.terminate();
       throw err;

@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import { loadConfig } from "../config/load.ts";
 import { type RunningServer, startServer } from "../server.ts";
-import type { AuditRecord, AuditSink } from "./audit_log.ts";
+import { PortAuditSink } from "./audit_port.ts";
 import { setupLogging } from "./logging.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
@@ -12,32 +12,6 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-/** Audit records go to the primary, which alone writes the log; each waits for its durability. */
-class ForwardingAuditSink implements AuditSink {
-  #nextId = 0;
-  readonly #waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-
-  append(record: AuditRecord): Promise<void> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      post({ type: "audit", id, record });
-    });
-  }
-
-  settle(id: number, error?: string): void {
-    const waiting = this.#waiting.get(id);
-    this.#waiting.delete(id);
-    if (error === undefined) waiting?.resolve();
-    else waiting?.reject(new Error(error));
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-const audit = new ForwardingAuditSink();
 let server: RunningServer | undefined;
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
@@ -50,7 +24,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         config.server.bind.port = message.port;
         server = await startServer(config, {
           tls: message.tls,
-          audit: config.audit.path === undefined ? undefined : audit,
+          audit: message.auditPort && new PortAuditSink(message.auditPort),
         });
         post({ type: "started" });
       } catch (err) {
@@ -63,8 +37,6 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       return post({ type: "reloaded", id: message.id, applied: await server?.reload() ?? false });
     case "metrics":
       return post({ type: "metrics", id: message.id, metrics: await server?.metricsJson() ?? [] });
-    case "audit-done":
-      return audit.settle(message.id, message.error);
     case "close":
       await server?.close();
       return post({ type: "closed" });

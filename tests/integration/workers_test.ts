@@ -44,3 +44,36 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "workers: a record the audit writer thread cannot write withholds the certificate (503) on every thread",
+  opts,
+  async () => {
+    const srv = await startTestServer({ server: { workers: 2 }, audit: { path: "/dev/full" } });
+    try {
+      const { csrDer } = await makeCsr(tmp, "/CN=alice");
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          curl(`${srv.base}/simpleenroll`, {
+            cacert: srv.caPath,
+            user: ALICE.user,
+            headers: { "Content-Type": "application/pkcs10" },
+            body: csrDer.toBase64(),
+          })),
+      );
+      for (const res of answers) {
+        assert.equal(res.status, 503);
+        assert.equal(res.text, "The audit log cannot be written; the certificate is withheld\n");
+      }
+    } finally {
+      await srv.close();
+    }
+  },
+);
+
+Deno.test("workers: an audit log that cannot be opened stops the start", opts, async () => {
+  await assert.rejects(
+    startTestServer({ server: { workers: 2 }, audit: { path: "/proc/version/audit.jsonl" } }),
+    /audit|version|directory|ENOTDIR|Not a directory/i,
+  );
+});
