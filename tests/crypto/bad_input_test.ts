@@ -223,3 +223,26 @@ Deno.test("crypto bad input: a closed provider refuses its keys instead of touch
     "InvalidStateError",
   );
 });
+
+Deno.test("crypto bad input: EC keys copied from the per-curve template carry their own point, checked", async () => {
+  const other = await subtle.generateKey(EC, true, ["sign", "verify"]) as CryptoKeyPair;
+  const otherSpki = new Uint8Array(await subtle.exportKey("spki", other.publicKey) as ArrayBuffer);
+  const otherSignature = new Uint8Array(await subtle.sign(ECDSA, other.privateKey, data));
+  // The first import makes the template; every later one is a copy with the imported point.
+  for (let round = 0; round < 3; round++) {
+    const mine = await subtle.importKey("spki", ecSpki, EC, true, ["verify"]);
+    const theirs = await subtle.importKey("spki", otherSpki, EC, true, ["verify"]);
+    assert.equal(await subtle.verify(ECDSA, mine, ecSignature, data), true);
+    assert.equal(await subtle.verify(ECDSA, mine, otherSignature, data), false);
+    assert.equal(await subtle.verify(ECDSA, theirs, otherSignature, data), true);
+    assert.equal(await subtle.verify(ECDSA, theirs, ecSignature, data), false);
+    const offCurve = otherSpki.slice();
+    offCurve[offCurve.length - 1] ^= 1;
+    assert.equal(await rejection(subtle.importKey("spki", offCurve, EC, true, ["verify"])), "DataError");
+    const infinity = otherSpki.slice(0, otherSpki.length - 65);
+    const atInfinity = new Uint8Array([...infinity, 0x00]);
+    atInfinity[1] -= 64;
+    atInfinity[atInfinity.length - 3] -= 64;
+    assert.equal(await rejection(subtle.importKey("spki", atInfinity, EC, true, ["verify"])), "DataError");
+  }
+});

@@ -22,6 +22,8 @@ const SYMBOLS = {
     result: "i32",
   },
   EVP_PKEY_get_raw_public_key: { parameters: ["pointer", "buffer", "buffer"], result: "i32" },
+  EVP_PKEY_dup: { parameters: ["pointer"], result: "pointer" },
+  EVP_PKEY_set1_encoded_public_key: { parameters: ["pointer", "buffer", "usize"], result: "i32" },
   EVP_PKEY_new_raw_public_key: { parameters: ["i32", "pointer", "buffer", "usize"], result: "pointer" },
   d2i_PUBKEY: { parameters: ["pointer", "buffer", "i64"], result: "pointer" },
   i2d_PUBKEY: { parameters: ["pointer", "buffer"], result: "i32" },

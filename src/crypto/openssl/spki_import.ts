@@ -12,7 +12,7 @@ import {
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, OutSlot } from "./native_memory.ts";
-import { parseSpki } from "./pkey_codec.ts";
+import { keyKind, parseSpki } from "./pkey_codec.ts";
 
 /**
  * SubjectPublicKeyInfo import. OpenSSL 3.0's generic DER decoder (d2i_PUBKEY)
@@ -24,10 +24,10 @@ import { parseSpki } from "./pkey_codec.ts";
 
 const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
 const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
-const EC_GROUPS: ReadonlyMap<string, string> = new Map([
-  [oidKey("1.2.840.10045.3.1.7"), "P-256"],
-  [oidKey("1.3.132.0.34"), "P-384"],
-  [oidKey("1.3.132.0.35"), "P-521"],
+const EC_GROUPS: ReadonlyMap<string, { name: string; fieldBytes: number }> = new Map([
+  [oidKey("1.2.840.10045.3.1.7"), { name: "P-256", fieldBytes: 32 }],
+  [oidKey("1.3.132.0.34"), { name: "P-384", fieldBytes: 48 }],
+  [oidKey("1.3.132.0.35"), { name: "P-521", fieldBytes: 66 }],
 ]);
 /** OSSL_KEYMGMT_SELECT_ALL_PARAMETERS | OSSL_KEYMGMT_SELECT_PUBLIC_KEY (EVP_PKEY_PUBLIC_KEY). */
 const SELECT_PUBLIC_KEY = 0x86;
@@ -35,21 +35,9 @@ const SELECT_PUBLIC_KEY = 0x86;
 /** Parses SPKI DER to a new EVP_PKEY (caller owns it); null when it is not a usable public key. */
 export function importSpki(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>): Deno.PointerValue {
   const fields = spkiFields(der);
-  if (fields === undefined) return parseSpki(lib, der);
-  if (fields.type === "EC") {
-    return fromData(
-      lib,
-      "EC",
-      (build) =>
-        lib.OSSL_PARAM_BLD_push_utf8_string(build, cString("group"), cString(fields.group), 0n) === 1 &&
-        lib.OSSL_PARAM_BLD_push_octet_string(
-            build,
-            cString("pub"),
-            fields.point,
-            BigInt(fields.point.byteLength),
-          ) === 1,
-    );
-  }
+  if (fields === "refused") return null;
+  if (fields === undefined) return otherKey(lib, der);
+  if (fields.type === "EC") return ecKey(lib, fields.group, fields.point);
   // The builder keeps BIGNUM pointers until it makes the parameters: free them only after.
   const n = lib.BN_bin2bn(fields.modulus, fields.modulus.byteLength, null);
   const e = lib.BN_bin2bn(fields.exponent, fields.exponent.byteLength, null);
@@ -68,7 +56,22 @@ type SpkiFields =
   | { type: "EC"; group: string; point: Uint8Array<ArrayBuffer> }
   | { type: "RSA"; modulus: Uint8Array<ArrayBuffer>; exponent: Uint8Array<ArrayBuffer> };
 
-function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
+/**
+ * A key of another kind, through d2i_PUBKEY. EC keys are not taken from it:
+ * the named curves served are read above, and d2i_PUBKEY lets through what
+ * is refused there (explicit curve parameters, the point at infinity).
+ */
+function otherKey(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>): Deno.PointerValue {
+  const pkey = parseSpki(lib, der);
+  if (pkey !== null && keyKind(lib, pkey) === "ec") {
+    lib.EVP_PKEY_free(pkey);
+    return null;
+  }
+  return pkey;
+}
+
+/** The fields of an EC or RSA key; "refused" for a named-curve key that is no key; undefined for anything else. */
+function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | "refused" | undefined {
   try {
     return readSpkiFields(der);
   } catch {
@@ -76,7 +79,7 @@ function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
   }
 }
 
-function readSpkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
+function readSpkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | "refused" | undefined {
   const spki = readDer(der);
   if (!isUniversal(spki, UNIVERSAL.SEQUENCE)) return undefined;
   const [algorithm, key, ...rest] = childrenOf(spki);
@@ -87,12 +90,32 @@ function readSpkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
   switch (oidKeyOf(oid)) {
     case EC_PUBLIC_KEY: {
       const group = parameters && EC_GROUPS.get(oidKeyOf(parameters) ?? "");
-      return group === undefined || bits.byteLength === 0 ? undefined : { type: "EC", group, point: bits };
+      if (group === undefined) return undefined;
+      return isFinitePoint(bits, group.fieldBytes)
+        ? { type: "EC", group: group.name, point: bits }
+        : "refused";
     }
     case RSA_ENCRYPTION:
       return parameters && isUniversal(parameters, UNIVERSAL.NULL) ? rsaFields(bits) : undefined;
     default:
       return undefined;
+  }
+}
+
+/**
+ * An uncompressed or compressed point encoding of the right size. The point
+ * at infinity (a lone 0x00) is no public key, and OpenSSL's point decoding
+ * accepts it: it must not get that far.
+ */
+function isFinitePoint(point: Uint8Array<ArrayBuffer>, fieldBytes: number): boolean {
+  switch (point[0]) {
+    case 0x04:
+      return point.byteLength === 1 + 2 * fieldBytes;
+    case 0x02:
+    case 0x03:
+      return point.byteLength === 1 + fieldBytes;
+    default:
+      return false;
   }
 }
 
@@ -112,6 +135,38 @@ function rsaFields(bits: Uint8Array<ArrayBuffer>): SpkiFields | undefined {
 /** An INTEGER's contents octets as encoded (sign octet included). */
 function signedContents(node: DerNode): Uint8Array<ArrayBuffer> | undefined {
   return isUniversal(node, UNIVERSAL.INTEGER) ? contentsOf(node) : undefined;
+}
+
+/**
+ * One key per curve, kept for the life of the process: a copy of it with
+ * another public point (EVP_PKEY_set1_encoded_public_key, which checks the
+ * point is on the curve) costs a fifth of building a key from parameters.
+ */
+const ecTemplates = new WeakMap<LibcryptoSymbols, Map<string, Deno.PointerObject>>();
+
+function ecKey(lib: LibcryptoSymbols, group: string, point: Uint8Array<ArrayBuffer>): Deno.PointerValue {
+  let table = ecTemplates.get(lib);
+  if (table === undefined) ecTemplates.set(lib, table = new Map());
+  const template = table.get(group);
+  if (template === undefined) {
+    const pkey = fromData(
+      lib,
+      "EC",
+      (build) =>
+        lib.OSSL_PARAM_BLD_push_utf8_string(build, cString("group"), cString(group), 0n) === 1 &&
+        lib.OSSL_PARAM_BLD_push_octet_string(build, cString("pub"), point, BigInt(point.byteLength)) === 1,
+    );
+    const copy = pkey === null ? null : lib.EVP_PKEY_dup(pkey);
+    if (copy !== null) table.set(group, copy);
+    return pkey;
+  }
+  const pkey = lib.EVP_PKEY_dup(template);
+  if (pkey === null) return failed(lib);
+  if (lib.EVP_PKEY_set1_encoded_public_key(pkey, point, BigInt(point.byteLength)) !== 1) {
+    lib.EVP_PKEY_free(pkey);
+    return failed(lib);
+  }
+  return pkey;
 }
 
 /** Key-management contexts for fromdata, one per key type, kept for the life of the process. */
