@@ -1,4 +1,5 @@
 import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
+import { x509SignaturesOf } from "../../src/crypto/x509_signatures.ts";
 
 /**
  * The workload of leak_test.ts, in a process of its own (so RSS is only
@@ -34,12 +35,24 @@ for (let i = 0; i < 256; i++) {
 const data = new Uint8Array(600).fill(7);
 const signature = await subtle.sign(ECDSA, keys.privateKey, data);
 
-/** `count` operations: of every four, three signatures and one verification through a newly imported key. */
+const x509 = x509SignaturesOf(provider.crypto);
+const x509Signature = await x509.sign({ ...ECDSA, ...EC }, keys.privateKey, data);
+
+/**
+ * `count` operations, in groups of eight: three WebCrypto signatures, one
+ * verification through a newly imported key, and the same again as X.509
+ * signatures (a key parsed and freed per verification).
+ */
 async function run(count: number): Promise<void> {
-  for (let i = 0; i < count; i += 4) {
+  for (let i = 0; i < count; i += 8) {
+    const spki = spkis[(i / 8) % spkis.length];
     for (let j = 0; j < 3; j++) await subtle.sign(ECDSA, keys.privateKey, data);
-    const key = await subtle.importKey("spki", spkis[(i / 4) % spkis.length], EC, true, ["verify"]);
+    const key = await subtle.importKey("spki", spki, EC, true, ["verify"]);
     if (await subtle.verify(ECDSA, key, signature, data)) throw new Error("a stranger's key verified");
+    for (let j = 0; j < 3; j++) await x509.sign({ ...ECDSA, ...EC }, keys.privateKey, data);
+    if (await x509.verify(new Uint8Array(spki), { ...ECDSA, ...EC }, x509Signature, data)) {
+      throw new Error("a stranger's key verified an X.509 signature");
+    }
   }
 }
 

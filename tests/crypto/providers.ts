@@ -1,6 +1,9 @@
+import { join } from "node:path";
+import { toPem } from "../../src/backend/local_ca/key_algorithms.ts";
 import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
 import type { CryptoProvider } from "../../src/crypto/provider.ts";
 import { webCryptoProvider } from "../../src/crypto/webcrypto.ts";
+import { run, runOk } from "../support/tools.ts";
 
 /** Both implementations of the crypto seam, for tests that run the same vectors through each. */
 export const openssl: CryptoProvider = openOpensslProvider();
@@ -51,3 +54,53 @@ export const SIGNATURE_CASES: readonly SignatureCase[] = [
   },
   { label: "Ed25519", generate: { name: "Ed25519" }, sign: { name: "Ed25519" } },
 ];
+
+const tmp = await Deno.makeTempDir({ prefix: "est-crypto-" });
+
+/** What the vectors sign. */
+export const message = new TextEncoder().encode("EST enrollment: the same vectors through every provider");
+
+/** True when the openssl CLI verifies `sig` (OpenSSL's encoding: DER for ECDSA) over `message`. */
+export async function cliVerifies(
+  c: SignatureCase,
+  spki: Uint8Array<ArrayBuffer>,
+  sig: Uint8Array<ArrayBuffer>,
+) {
+  const dir = await Deno.makeTempDir({ dir: tmp });
+  const pub = join(dir, "pub.pem");
+  await Deno.writeTextFile(pub, toPem(spki, "PUBLIC KEY"));
+  await Deno.writeFile(join(dir, "sig"), sig);
+  await Deno.writeFile(join(dir, "data"), message);
+  const args = c.dgst
+    ? ["dgst", ...c.dgst, "-verify", pub, "-signature", join(dir, "sig"), join(dir, "data")]
+    : [
+      "pkeyutl",
+      "-verify",
+      "-pubin",
+      "-inkey",
+      pub,
+      "-rawin",
+      "-in",
+      join(dir, "data"),
+      "-sigfile",
+      join(dir, "sig"),
+    ];
+  return (await run("openssl", args)).code === 0;
+}
+
+/** The openssl CLI's signature over `message` with the PKCS#8 key. */
+export async function cliSigns(
+  c: SignatureCase,
+  pkcs8: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const dir = await Deno.makeTempDir({ dir: tmp });
+  const key = join(dir, "key.pem");
+  await Deno.writeTextFile(key, toPem(pkcs8, "PRIVATE KEY"));
+  await Deno.writeFile(join(dir, "data"), message);
+  const out = join(dir, "sig");
+  const args = c.dgst
+    ? ["dgst", ...c.dgst, "-sign", key, "-out", out, join(dir, "data")]
+    : ["pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", join(dir, "data"), "-out", out];
+  await runOk("openssl", args);
+  return await Deno.readFile(out);
+}

@@ -1,14 +1,18 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
-import { toPem } from "../../src/backend/local_ca/key_algorithms.ts";
 import type { CryptoProvider } from "../../src/crypto/provider.ts";
-import { run, runOk } from "../support/tools.ts";
-import { openssl, PROVIDERS, SIGNATURE_CASES, type SignatureCase, webcrypto } from "./providers.ts";
+import {
+  cliSigns,
+  cliVerifies,
+  message,
+  openssl,
+  PROVIDERS,
+  SIGNATURE_CASES,
+  type SignatureCase,
+  webcrypto,
+} from "./providers.ts";
 
-const tmp = await Deno.makeTempDir({ prefix: "est-crypto-" });
-const message = new TextEncoder().encode("EST enrollment: the same vectors through every provider");
 const hex = (h: string) => Uint8Array.fromHex(h.replace(/\s+/g, ""));
 
 function importAlgorithm(c: SignatureCase): Algorithm {
@@ -45,42 +49,6 @@ function fromOpensslSignature(c: SignatureCase, sig: Uint8Array<ArrayBuffer>): A
   if (c.generate.name !== "ECDSA") return sig.buffer;
   const alg = { name: "ECDSA", namedCurve: (c.generate as EcKeyGenParams).namedCurve };
   return new x509.AsnEcSignatureFormatter().toWebSignature(alg, sig)!;
-}
-
-async function cliVerifies(c: SignatureCase, spki: Uint8Array<ArrayBuffer>, sig: Uint8Array<ArrayBuffer>) {
-  const dir = await Deno.makeTempDir({ dir: tmp });
-  const pub = join(dir, "pub.pem");
-  await Deno.writeTextFile(pub, toPem(spki, "PUBLIC KEY"));
-  await Deno.writeFile(join(dir, "sig"), sig);
-  await Deno.writeFile(join(dir, "data"), message);
-  const args = c.dgst
-    ? ["dgst", ...c.dgst, "-verify", pub, "-signature", join(dir, "sig"), join(dir, "data")]
-    : [
-      "pkeyutl",
-      "-verify",
-      "-pubin",
-      "-inkey",
-      pub,
-      "-rawin",
-      "-in",
-      join(dir, "data"),
-      "-sigfile",
-      join(dir, "sig"),
-    ];
-  return (await run("openssl", args)).code === 0;
-}
-
-async function cliSigns(c: SignatureCase, pkcs8: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const dir = await Deno.makeTempDir({ dir: tmp });
-  const key = join(dir, "key.pem");
-  await Deno.writeTextFile(key, toPem(pkcs8, "PRIVATE KEY"));
-  await Deno.writeFile(join(dir, "data"), message);
-  const out = join(dir, "sig");
-  const args = c.dgst
-    ? ["dgst", ...c.dgst, "-sign", key, "-out", out, join(dir, "data")]
-    : ["pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", join(dir, "data"), "-out", out];
-  await runOk("openssl", args);
-  return await Deno.readFile(out);
 }
 
 for (const c of SIGNATURE_CASES) {
