@@ -1,6 +1,6 @@
 import type * as x509 from "@peculiar/x509";
 import type { ParsedCsr } from "../est/csr.ts";
-import { identityNameOf, jssDnString } from "../est/dn.ts";
+import { identityNameIn, jssDnString } from "../est/dn.ts";
 import { ForbiddenError } from "../est/errors.ts";
 import type { Principal } from "../realm/realm.ts";
 
@@ -41,12 +41,10 @@ function sanKeys(san: x509.SubjectAlternativeNameExtension): string {
 export function checkCsrMatchesUser(csr: ParsedCsr, principal: Principal): void {
   const names = [principal.name, principal.fullName].filter((n): n is string => n !== undefined)
     .map((n) => n.toLowerCase());
-  const subjectName = identityNameOf(csr.subjectDer) ?? "";
+  const subjectName = identityNameIn(csr.subjectRdns) ?? "";
   if (!names.includes(subjectName.toLowerCase())) {
     throw new ForbiddenError(
-      `CSR subject does not match user identity. subject '${subjectName}' from dn '${
-        jssDnString(csr.subjectDer)
-      }'`,
+      `CSR subject does not match user identity. subject '${subjectName}' from dn '${csr.subjectDn}'`,
     );
   }
   if (csr.san && !sanValues(csr.san).every((v) => names.includes(v.toLowerCase()))) {
@@ -60,7 +58,7 @@ export function checkCsrMatchesUser(csr: ParsedCsr, principal: Principal): void 
  * the same identities as the certificate's.
  */
 export function checkCsrMatchesTlsCertificate(csr: ParsedCsr, cert: x509.X509Certificate): void {
-  if (jssDnString(csr.subjectDer) !== jssDnString(cert.subjectName.toArrayBuffer())) {
+  if (csr.subjectDn !== jssDnString(cert.subjectName.toArrayBuffer())) {
     throw new ForbiddenError("CSR subject does not match user certificate.");
   }
   const certificateSan = certSan(cert);

@@ -23,7 +23,7 @@ import {
   unsignedIntegerOf,
   wholeBitsOf,
 } from "../der/reader.ts";
-import { jssDnString, type NameAttribute, readName } from "./dn.ts";
+import { jssDnOf, type NameAttribute, readName } from "./dn.ts";
 import { BadRequestError } from "./errors.ts";
 
 export type { KeyPolicy, SubjectKey };
@@ -202,7 +202,7 @@ class DecodedCsr implements ParsedCsr {
   }
 
   get subjectDn(): string {
-    return this.#subjectDn ??= jssDnString(this.subjectDer);
+    return this.#subjectDn ??= jssDnOf(this.subjectRdns);
   }
 
   get request(): x509.Pkcs10CertificateRequest {

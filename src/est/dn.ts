@@ -91,15 +91,25 @@ function escapeValue(value: string): string {
  * joined by "," with no spaces, "+" inside multi-valued RDNs, specials escaped.
  */
 export function jssDnString(der: Uint8Array<ArrayBuffer> | ArrayBuffer): string {
-  return readName(der).reverse().map((rdn) =>
+  return jssDnOf(readName(der));
+}
+
+/** jssDnString of a Name already read. */
+export function jssDnOf(rdns: readonly NameAttribute[][]): string {
+  return rdns.toReversed().map((rdn) =>
     rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join("+")
   ).join(",");
 }
 
 /** The first CN or UID value, searching from the most specific RDN; undefined if none. */
 export function identityNameOf(der: Uint8Array<ArrayBuffer> | ArrayBuffer): string | undefined {
-  for (const rdn of readName(der).reverse()) {
-    const ava = rdn.find((a) => a.oid === OID_COMMON_NAME || a.oid === OID_UID);
+  return identityNameIn(readName(der));
+}
+
+/** identityNameOf a Name already read. */
+export function identityNameIn(rdns: readonly NameAttribute[][]): string | undefined {
+  for (let i = rdns.length - 1; i >= 0; i--) {
+    const ava = rdns[i].find((a) => a.oid === OID_COMMON_NAME || a.oid === OID_UID);
     if (ava) return ava.value;
   }
   return undefined;

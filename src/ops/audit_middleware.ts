@@ -1,6 +1,5 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context, MiddlewareHandler } from "hono";
-import { jssDnString } from "../est/dn.ts";
 import type { EstEnv } from "../est/env.ts";
 import { errorResponse, type ErrorStyle } from "../est/error_response.ts";
 import { UnavailableError } from "../est/errors.ts";
@@ -53,7 +52,7 @@ function subjectAndSans(c: Context<EstEnv>): Pick<AuditRecord, "subject" | "sans
   const csr = c.get("csr");
   if (csr === undefined) return {};
   return {
-    subject: jssDnString(csr.subjectDer),
+    subject: csr.subjectDn,
     sans: csr.san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { EstEnv } from "../est/env.ts";
+import { assignRequestId } from "../ops/request_id.ts";
 import { canonicalizeResponseHeaders } from "./canonical_headers.ts";
 
 /** The server's certificate chain and key, PEM. */
@@ -56,6 +57,7 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
     maxHeaderSize: 16 * 1024,
   }, (req, res) => {
     canonicalizeResponseHeaders(res);
+    assignRequestId(req, res);
     return handle(req, res);
   });
   server.requestTimeout = options.requestTimeoutSeconds * 1000;

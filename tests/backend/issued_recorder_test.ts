@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { IssuedRecorder } from "../../src/backend/local_ca/issued_recorder.ts";
 import { type IssuedRecord, IssuedStore } from "../../src/backend/local_ca/issued_store.ts";
 
@@ -63,4 +64,45 @@ Deno.test("recorder: after close, and when the store fails, records are refused"
   store.close();
   const broken = new IssuedRecorder(store);
   await assert.rejects(broken.record(record("d1")), /not open|closed/i);
+});
+
+Deno.test("recorder: while another writer holds the lock, the batch waits without blocking the thread", async () => {
+  const path = join(await Deno.makeTempDir({ dir: tmp }), "issued.sqlite");
+  const store = new IssuedStore(path);
+  const other = new DatabaseSync(path);
+  other.exec("BEGIN IMMEDIATE");
+  const recorder = new IssuedRecorder(store);
+  let committed = false;
+  const pending = Promise.all([recorder.record(record("e1")), recorder.record(record("e2"))]).then(() =>
+    committed = true
+  );
+  // Timers still fire while the batch waits: the event loop is free.
+  const ticks: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    ticks.push(i);
+  }
+  assert.deepEqual(ticks, [0, 1, 2, 3, 4]);
+  assert.equal(committed, false, "not committed while the other writer holds the lock");
+  other.exec("COMMIT");
+  await pending;
+  assert.equal(store.count(), 2);
+  other.close();
+  recorder.close();
+  store.close();
+});
+
+Deno.test("recorder: a lock held past the deadline fails the batch; later batches go through", async () => {
+  const path = join(await Deno.makeTempDir({ dir: tmp }), "issued.sqlite");
+  const store = new IssuedStore(path);
+  const other = new DatabaseSync(path);
+  other.exec("BEGIN IMMEDIATE");
+  const recorder = new IssuedRecorder(store, 60);
+  await assert.rejects(recorder.record(record("f1")), /stayed locked by another writer/);
+  other.exec("ROLLBACK");
+  await recorder.record(record("f2"));
+  assert.equal(store.count(), 1);
+  other.close();
+  recorder.close();
+  store.close();
 });

@@ -56,6 +56,31 @@ CREATE INDEX IF NOT EXISTS certificates_subject ON certificates(subject);
 PRAGMA user_version = 1;
 `;
 
+const INSERT = `INSERT INTO certificates (serial, subject, sans, not_before, not_after, requester, operation,
+   label, issued_at, renews, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertRecord(insert: StatementSync, r: IssuedRecord): void {
+  insert.run(
+    r.serial,
+    r.subject,
+    JSON.stringify(r.sans),
+    r.notBefore.toISOString(),
+    r.notAfter.toISOString(),
+    r.requester,
+    r.operation,
+    r.label ?? null,
+    r.issuedAt.toISOString(),
+    r.renews ?? null,
+    r.der,
+  );
+}
+
+/** SQLITE_BUSY: another connection holds the lock (Node has errcode 5; Deno only SQLite's message). */
+function isBusy(err: unknown): boolean {
+  const { errcode, message } = err as { errcode?: number; message?: string };
+  return errcode === 5 || message === "database is locked";
+}
+
 interface Row {
   serial: string;
   subject: string;
@@ -75,19 +100,20 @@ interface Row {
 /** The local CA's record of every certificate it issued (node:sqlite, WAL, synchronous writes). */
 export class IssuedStore {
   readonly #db: DatabaseSync;
+  readonly #path: string;
+  /** A second connection that never waits for the write lock (see recordAll). */
+  #noWait?: { db: DatabaseSync; insert: StatementSync };
   readonly #insert: StatementSync;
   readonly #bySerial: StatementSync;
   readonly #count: StatementSync;
   readonly #revoke: StatementSync;
 
   constructor(path: string) {
+    this.#path = path;
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
-    this.#insert = this.#db.prepare(
-      `INSERT INTO certificates (serial, subject, sans, not_before, not_after, requester, operation,
-         label, issued_at, renews, der) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = this.#db.prepare(INSERT);
     this.#bySerial = this.#db.prepare("SELECT * FROM certificates WHERE serial = ?");
     this.#count = this.#db.prepare("SELECT COUNT(*) AS n FROM certificates");
     this.#revoke = this.#db.prepare(
@@ -97,43 +123,52 @@ export class IssuedStore {
 
   /** Records an issuance; throws if the serial is already taken. */
   record(r: IssuedRecord): void {
-    this.#insert.run(
-      r.serial,
-      r.subject,
-      JSON.stringify(r.sans),
-      r.notBefore.toISOString(),
-      r.notAfter.toISOString(),
-      r.requester,
-      r.operation,
-      r.label ?? null,
-      r.issuedAt.toISOString(),
-      r.renews ?? null,
-      r.der,
-    );
+    insertRecord(this.#insert, r);
   }
 
   /**
    * Records several issuances in one transaction (one sync to disk). When the
    * transaction fails, each is tried alone, so one bad record fails alone.
    * Returns, per record, the error that kept it out (undefined when recorded).
+   *
+   * With `wait: false` it does not wait for the write lock when another
+   * connection (another listener thread, the revoke command) holds it: it
+   * returns "busy" at once, for the caller to try again without blocking its
+   * thread (SQLite's own wait sleeps the thread).
    */
-  recordAll(records: readonly IssuedRecord[]): (Error | undefined)[] {
+  recordAll(records: readonly IssuedRecord[], options: { wait: boolean }): (Error | undefined)[] | "busy" {
+    const { db, insert } = options.wait ? { db: this.#db, insert: this.#insert } : this.#noWaitConnection();
     try {
-      this.#db.exec("BEGIN IMMEDIATE");
-      for (const r of records) this.record(r);
-      this.#db.exec("COMMIT");
+      db.exec("BEGIN IMMEDIATE");
+    } catch (err) {
+      if (isBusy(err)) return "busy";
+      throw err;
+    }
+    try {
+      for (const r of records) insertRecord(insert, r);
+      db.exec("COMMIT");
       return records.map(() => undefined);
     } catch {
-      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      if (db.isTransaction) db.exec("ROLLBACK");
     }
     return records.map((r) => {
       try {
-        this.record(r);
+        insertRecord(insert, r);
         return undefined;
       } catch (err) {
         return err as Error;
       }
     });
+  }
+
+  #noWaitConnection(): { db: DatabaseSync; insert: StatementSync } {
+    if (!this.#db.isOpen) throw new Error("the issued-certificate store is not open");
+    if (this.#noWait === undefined) {
+      const db = new DatabaseSync(this.#path);
+      db.exec("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 0;");
+      this.#noWait = { db, insert: db.prepare(INSERT) };
+    }
+    return this.#noWait;
   }
 
   /** True when `serial` (lowercase hex) was already used. */
@@ -161,6 +196,7 @@ export class IssuedStore {
   }
 
   close(): void {
+    if (this.#noWait?.db.isOpen) this.#noWait.db.close();
     if (this.#db.isOpen) this.#db.close();
   }
 }

@@ -19,6 +19,9 @@ import type { CaMaterial } from "./ca_material.ts";
 
 const SAN_OID = "2.5.29.17";
 const SKI_OID = "2.5.29.14";
+const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SAN_OID)));
+const SKI_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SKI_OID)));
+const CRITICAL = der(new ASN1Boolean(true));
 
 /** What goes into one end-entity certificate. */
 export interface LeafRequest {
@@ -99,14 +102,14 @@ export class LeafIssuer {
     const extensions = [
       END_ENTITY,
       this.#keyUsage(keyUsageFor(req.publicKey.kind)),
-      extension(SKI_OID, false, der(new ASN1OctetString(keyId))),
+      extension(SKI_TYPE, false, der(new ASN1OctetString(keyId))),
       this.#authorityKeyId,
     ];
     if (req.extendedKeyUsage.length > 0) extensions.push(this.#extendedKeyUsage(req.extendedKeyUsage));
     if (req.san) {
       // RFC 5280 §4.2.1.6: with an empty subject the SAN must be critical.
       const emptySubject = req.subjectDer.byteLength === EMPTY_NAME_LENGTH;
-      extensions.push(extension(SAN_OID, emptySubject || req.san.critical, new Uint8Array(req.san.value)));
+      extensions.push(extension(SAN_TYPE, emptySubject || req.san.critical, new Uint8Array(req.san.value)));
     }
     const tbs = constructed(SEQUENCE, [
       VERSION_3,
@@ -147,10 +150,9 @@ export class LeafIssuer {
   }
 }
 
-/** DER of an Extension (critical left out when false, as DER requires for a DEFAULT). */
-function extension(oid: string, critical: boolean, value: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const parts = [der(new ASN1ObjectIdentifier(encodeObjectIdentifier(oid)))];
-  if (critical) parts.push(der(new ASN1Boolean(true)));
+/** DER of an Extension of the type `type` (an encoded OID); critical left out when false, as DER requires. */
+function extension(type: Uint8Array<ArrayBuffer>, critical: boolean, value: Uint8Array<ArrayBuffer>) {
+  const parts = critical ? [type, CRITICAL] : [type];
   parts.push(der(new ASN1OctetString(value)));
   return constructed(SEQUENCE, parts);
 }
