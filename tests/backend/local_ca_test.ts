@@ -122,6 +122,25 @@ Deno.test("local CA: serials are unique random 126-bit values", async () => {
   await ca.close();
 });
 
+Deno.test("local CA: a serial already in the store is replaced by a new one, once", async () => {
+  const taken = "4aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const fresh = "4bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+  const sequence = [taken, taken, fresh, taken, taken, taken];
+  const ca = await LocalCaBackend.open(base, await freshStateDir(), () => sequence.shift()!);
+  const csr = await csrFor("/CN=alice");
+  assert.equal((await ca.enroll(csr, ctx)).serialHex, taken);
+  const second = await ca.enroll(csr, ctx);
+  assert.equal(second.serialHex, fresh, "the taken serial was not handed out again");
+  assert.equal(new x509.X509Certificate(second.der).serialNumber, fresh);
+  await assert.rejects(ca.enroll(csr, ctx), (err: unknown) => {
+    assert.ok(err instanceof UnavailableError);
+    assert.match(err.message, /UNIQUE constraint failed/);
+    return true;
+  });
+  assert.equal(ca.issuedCount(), 2);
+  await ca.close();
+});
+
 Deno.test("local CA: key usage follows the subject key type; label profile overrides apply", async () => {
   const ca = await LocalCaBackend.open(base, await freshStateDir());
   const rsa = await ca.enroll(await csrFor("/CN=r", { key: "rsa:2048" }), ctx);

@@ -22,6 +22,9 @@ export interface ServerTlsMaterial {
   notAfter: Date;
 }
 
+/** A record refused because its serial is already in the store. */
+const SERIAL_TAKEN = /UNIQUE constraint failed: certificates\.serial/;
+
 /** The embedded CA: issues from a key it holds and records every issuance in node:sqlite. */
 export class LocalCaBackend implements Backend {
   private constructor(
@@ -30,17 +33,25 @@ export class LocalCaBackend implements Backend {
     private readonly store: IssuedStore,
     private readonly recorder: IssuedRecorder,
     private readonly config: LocalCaConfig,
+    private readonly serials: () => string,
   ) {}
 
-  /** Loads (or creates on first start) the CA and opens its store under `stateDir`. */
-  static async open(config: LocalCaConfig, stateDir: string): Promise<LocalCaBackend> {
+  /**
+   * Loads (or creates on first start) the CA and opens its store under
+   * `stateDir`. `serials` makes certificate serials (random unless a test says).
+   */
+  static async open(
+    config: LocalCaConfig,
+    stateDir: string,
+    serials: () => string = randomSerialHex,
+  ): Promise<LocalCaBackend> {
     const ca = await loadOrCreateCa(config, stateDir);
     const dir = join(stateDir, "local-ca");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const issuer = await LeafIssuer.create(ca);
     const path = join(dir, "issued.sqlite");
     const store = new IssuedStore(path);
-    return new LocalCaBackend(ca, issuer, store, new IssuedRecorder(store), config);
+    return new LocalCaBackend(ca, issuer, store, new IssuedRecorder(store), config, serials);
   }
 
   caCerts(): Promise<Uint8Array<ArrayBuffer>[]> {
@@ -83,7 +94,7 @@ export class LocalCaBackend implements Backend {
       ...hostnames.map((value) => ({ type: "dns" as const, value })),
       ...addresses.map((value) => ({ type: "ip" as const, value })),
     ]);
-    const serial = this.freshSerial();
+    const serial = this.serials();
     const subject = new Uint8Array(
       new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]).toArrayBuffer(),
     );
@@ -150,31 +161,34 @@ export class LocalCaBackend implements Backend {
     if (this.ca.cert.notAfter.getTime() <= Date.now()) {
       throw new UnavailableError("The CA certificate has expired");
     }
-    const serial = this.storeCall(() => this.freshSerial());
-    const leaf = await this.issuer.issue({
-      serialHex: serial,
-      subjectDer: csr.subjectDer,
-      publicKey: csr.publicKey,
-      san: csr.san,
-      validityDays: ctx.profile.validityDays ?? this.config.validityDays,
-      extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
-      now: new Date(),
-    });
-    // An issuance that cannot be recorded is not handed out.
-    const record = this.recordOf(
-      leaf,
-      serial,
-      csr.subjectDn,
-      csr.san,
-      operation,
-      ctx.principal.name,
-      ctx.label,
-      renews,
-    );
-    await this.recorder.record(record).catch((err) => {
-      throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
-    });
-    return { der: leaf.der, serialHex: serial };
+    // Serials are random (126 bits); the store's key on them is what keeps them unique.
+    for (let attempt = 1;; attempt++) {
+      const serial = this.serials();
+      const leaf = await this.issuer.issue({
+        serialHex: serial,
+        subjectDer: csr.subjectDer,
+        publicKey: csr.publicKey,
+        san: csr.san,
+        validityDays: ctx.profile.validityDays ?? this.config.validityDays,
+        extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
+        now: new Date(),
+      });
+      const record = this.recordOf(
+        leaf,
+        serial,
+        csr.subjectDn,
+        csr.san,
+        operation,
+        ctx.principal.name,
+        ctx.label,
+        renews,
+      );
+      // An issuance that cannot be recorded is not handed out.
+      const failure = await this.recorder.record(record).then(() => undefined, (err: Error) => err);
+      if (failure === undefined) return { der: leaf.der, serialHex: serial };
+      if (attempt === 1 && SERIAL_TAKEN.test(failure.message)) continue;
+      throw new UnavailableError(`Issued-certificate store unavailable: ${failure.message}`);
+    }
   }
 
   private storeCall<T>(fn: () => T): T {
@@ -182,13 +196,6 @@ export class LocalCaBackend implements Backend {
       return fn();
     } catch (err) {
       throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
-    }
-  }
-
-  private freshSerial(): string {
-    for (;;) {
-      const serial = randomSerialHex();
-      if (!this.store.has(serial)) return serial;
     }
   }
 
