@@ -171,11 +171,6 @@ export class IssuedStore {
     return this.#noWait;
   }
 
-  /** True when `serial` (lowercase hex) was already used. */
-  has(serial: string): boolean {
-    return this.#bySerial.get(serial) !== undefined;
-  }
-
   get(serial: string): StoredRecord | undefined {
     const row = this.#bySerial.get(serial) as Row | undefined;
     return row && fromRow(row);
