@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
 import { type X509SignatureAlgorithm, x509SignaturesOf } from "../../src/crypto/x509_signatures.ts";
 import {
   cliSigns,
@@ -117,4 +118,21 @@ Deno.test("x509 signatures: OpenSSL signs only with its own signing keys, for th
     /cannot make RSASSA-PKCS1-v1_5/,
   );
   await assert.rejects(signatures.sign({ name: "ECDSA" }, own.privateKey, message), /not a signing key/);
+});
+
+Deno.test("x509 signatures: the signing context kept with a key goes with it; a closed provider refuses", async () => {
+  const provider = openOpensslProvider();
+  const [ec] = SIGNATURE_CASES;
+  const keys = await provider.crypto.subtle.generateKey(ec.generate, true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const spki = new Uint8Array(await provider.crypto.subtle.exportKey("spki", keys.publicKey) as ArrayBuffer);
+  const signatures = x509SignaturesOf(provider.crypto);
+  for (let i = 0; i < 3; i++) {
+    const signature = await signatures.sign(algorithmOf(ec), keys.privateKey, message);
+    assert.ok(await x509SignaturesOf(openssl.crypto).verify(spki, algorithmOf(ec), signature, message));
+  }
+  provider.close();
+  await assert.rejects(signatures.sign(algorithmOf(ec), keys.privateKey, message), /closed/);
 });

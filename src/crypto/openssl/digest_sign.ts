@@ -26,7 +26,8 @@ export interface SignatureScheme {
  */
 const digests = new WeakMap<LibcryptoSymbols, Map<HashName, Deno.PointerObject>>();
 
-function digestOf(lib: LibcryptoSymbols, hash: HashName | undefined): Deno.PointerValue {
+/** The fetched EVP_MD for `hash` (null for none: Ed25519). */
+export function digestOf(lib: LibcryptoSymbols, hash: HashName | undefined): Deno.PointerValue {
   if (hash === undefined) return null;
   let table = digests.get(lib);
   if (table === undefined) digests.set(lib, table = new Map());

@@ -4,6 +4,8 @@ import { importSpki } from "./spki_import.ts";
 /** One private EVP_PKEY; `pointer` is null once freed. */
 export interface PrivateHandle {
   pointer: Deno.PointerObject | null;
+  /** Signing contexts made for this key and kept with it (freed with it), by scheme. */
+  signContexts?: Map<string, Deno.PointerObject>;
 }
 
 /** A public key as held by its CryptoKey: the DER, from which a native handle is made on demand. */
@@ -114,6 +116,8 @@ export class KeyHandles {
 
   #free(handle: PrivateHandle): void {
     if (handle.pointer === null) return;
+    for (const ctx of handle.signContexts?.values() ?? []) this.#lib.EVP_PKEY_CTX_free(ctx);
+    handle.signContexts = undefined;
     this.#lib.EVP_PKEY_free(handle.pointer);
     handle.pointer = null;
     this.#private.delete(handle);

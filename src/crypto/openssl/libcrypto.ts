@@ -33,6 +33,11 @@ const SYMBOLS = {
   EVP_PKCS82PKEY: { parameters: ["pointer"], result: "pointer" },
   EVP_PKEY2PKCS8: { parameters: ["pointer"], result: "pointer" },
 
+  EVP_PKEY_CTX_new: { parameters: ["pointer", "pointer"], result: "pointer" },
+  EVP_PKEY_sign_init: { parameters: ["pointer"], result: "i32" },
+  EVP_PKEY_sign: { parameters: ["pointer", "buffer", "buffer", "buffer", "usize"], result: "i32" },
+  EVP_PKEY_CTX_set_signature_md: { parameters: ["pointer", "pointer"], result: "i32" },
+  EVP_Digest: { parameters: ["buffer", "usize", "buffer", "buffer", "pointer", "pointer"], result: "i32" },
   EVP_PKEY_CTX_new_from_name: { parameters: ["pointer", "buffer", "pointer"], result: "pointer" },
   EVP_PKEY_CTX_free: { parameters: ["pointer"], result: "void" },
   EVP_PKEY_keygen_init: { parameters: ["pointer"], result: "i32" },

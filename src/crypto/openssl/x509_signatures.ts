@@ -2,6 +2,7 @@ import type { X509SignatureAlgorithm, X509Signatures } from "../x509_signatures.
 import { hashName, member, signingAlgorithm, type SigningAlgorithmName } from "./algorithms.ts";
 import { materialOf } from "./crypto_key.ts";
 import { digestSign, digestVerify, type SignatureScheme } from "./digest_sign.ts";
+import { signWithKeptContext } from "./kept_context_sign.ts";
 import type { KeyHandles } from "./key_handles.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { type KeyKind, keyKind } from "./pkey_codec.ts";
@@ -60,7 +61,12 @@ export class OpensslX509Signatures implements X509Signatures {
     }
     try {
       const pointer = this.handles.privatePointer(material.handle);
-      return Promise.resolve(digestSign(this.lib, pointer, scheme, data, MAX_SIGNATURE));
+      const keepsContext = scheme.hash !== undefined && scheme.pssSaltLength === undefined;
+      return Promise.resolve(
+        keepsContext
+          ? signWithKeptContext(this.lib, material.handle, pointer, scheme.hash!, data, MAX_SIGNATURE)
+          : digestSign(this.lib, pointer, scheme, data, MAX_SIGNATURE),
+      );
     } catch (err) {
       return Promise.reject(err);
     }

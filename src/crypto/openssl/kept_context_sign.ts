@@ -1,0 +1,58 @@
+import { digestOf, type HashName } from "./digest_sign.ts";
+import { failure } from "./error_queue.ts";
+import type { PrivateHandle } from "./key_handles.ts";
+import type { LibcryptoSymbols } from "./libcrypto.ts";
+import { OutSlot } from "./native_memory.ts";
+
+const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
+  "SHA-1": 20,
+  "SHA-256": 32,
+  "SHA-384": 48,
+  "SHA-512": 64,
+};
+
+/**
+ * ECDSA and RSASSA-PKCS1-v1_5 signatures through a signing context made once
+ * per key and digest and kept with the key: in OpenSSL 3.0 setting up a
+ * context (fetching the algorithm) costs about as much as an ECDSA signature.
+ * The digest is made here, then signed (EVP_PKEY_sign, as FIPS allows).
+ */
+export function signWithKeptContext(
+  lib: LibcryptoSymbols,
+  handle: PrivateHandle,
+  pkey: Deno.PointerObject,
+  hash: HashName,
+  data: Uint8Array<ArrayBuffer>,
+  maxSize: number,
+): Uint8Array<ArrayBuffer> {
+  const md = digestOf(lib, hash);
+  const ctx = contextFor(lib, handle, pkey, hash, md);
+  const digest = new Uint8Array(DIGEST_BYTES[hash]);
+  if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, md, null) !== 1) failure(lib, "digesting");
+  const signature = new Uint8Array(maxSize);
+  const length = new OutSlot();
+  length.slot[0] = BigInt(maxSize);
+  if (lib.EVP_PKEY_sign(ctx, signature, length.slot, digest, BigInt(digest.byteLength)) !== 1) {
+    failure(lib, "signing");
+  }
+  return signature.subarray(0, length.size()).slice();
+}
+
+function contextFor(
+  lib: LibcryptoSymbols,
+  handle: PrivateHandle,
+  pkey: Deno.PointerObject,
+  hash: HashName,
+  md: Deno.PointerValue,
+): Deno.PointerObject {
+  const kept = handle.signContexts?.get(hash);
+  if (kept !== undefined) return kept;
+  const ctx = lib.EVP_PKEY_CTX_new(pkey, null);
+  if (ctx === null) failure(lib, "allocating a signing context");
+  if (lib.EVP_PKEY_sign_init(ctx) !== 1 || lib.EVP_PKEY_CTX_set_signature_md(ctx, md) !== 1) {
+    lib.EVP_PKEY_CTX_free(ctx);
+    failure(lib, "initialising the signature");
+  }
+  (handle.signContexts ??= new Map()).set(hash, ctx);
+  return ctx;
+}
