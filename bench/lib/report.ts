@@ -80,11 +80,11 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const errors = (r: WrkResult) => Object.values(r.errors).reduce((a, b) => a + b, 0);
 
-/** How a run is named in the tables: CA key, provider, and the V8 limits when it ran with any. */
+/** How a run is named in the tables: CA key, provider, and the V8 limits it ran with. */
 function configuration(run: ServerRun): string {
   const flags = run.denoArgs.join(" ").match(/--v8-flags=(\S+)/)?.[1];
   const threads = run.workers > 1 ? `, ${run.workers} listener threads` : "";
-  return `${run.caKey}, ${run.provider}${threads}${flags ? `, V8 \`${flags}\`` : ""}`;
+  return `${run.caKey}, ${run.provider}${threads}, ${flags ? `V8 \`${flags}\`` : "no V8 heap limits"}`;
 }
 
 /** Writes results.json and results.md into `dir`. */
@@ -107,7 +107,8 @@ export function renderMarkdown(r: BenchResults): string {
       `Deno ${m.deno}; ${m.openssl}; ${m.wrk}.`,
     "",
     "Command: `deno task bench` (that is `deno run -A bench/run.ts` then `deno bench -A bench/`). The server runs as",
-    "its own process, `deno run -A main.ts serve --config DIR`, on 127.0.0.1 with a local CA, the in-memory realm",
+    "its own process, `deno run -A [V8 flags] main.ts serve --config DIR` (by default the V8 flags of",
+    "`deno task start`), on 127.0.0.1 with a local CA, the in-memory realm",
     "and no external authoriser; clients enroll P-256 CSRs with HTTP Basic. Keep-alive load: wrk with 2 threads",
     "and a Lua script posting the CSRs. New connections: one curl process, a full TLS handshake per request",
     "(`Connection: close`, no session reuse), server certificate verified. RSS is VmRSS of the server process.",
@@ -181,14 +182,15 @@ export function renderMarkdown(r: BenchResults): string {
       Object.entries(r.ceilingEnrollments).map(([k, v]) => `${k} CA ${n0(v)}`).join(", ") +
       `. Command: \`${c.command}\`.`,
   );
-  lines.push("", "## Targets (P-256 CA, default provider and runtime settings)", "");
+  lines.push("", "## Targets (P-256 CA, default provider, `deno task start` settings)", "");
   lines.push(...targetLines(r), "");
   return lines.join("\n");
 }
 
 function targetLines(r: BenchResults): string[] {
+  // The start command's settings: the one P-256 run with every measurement, on one listener.
   const run = r.runs.find((x) =>
-    x.caKey === "P-256" && x.denoArgs.length === 0 && !x.provider.endsWith("webcrypto") && x.workers === 1
+    x.caKey === "P-256" && x.newConnection.sequential && !x.provider.endsWith("webcrypto") && x.workers === 1
   );
   const threaded = r.runs.find((x) => x.caKey === "P-256" && x.workers > 1)?.keepAlive.find((k) =>
     k.connections === 64

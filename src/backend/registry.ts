@@ -1,7 +1,6 @@
 import type { BackendConfig } from "../config/components.ts";
 import type { Backend } from "./backend.ts";
 import type { CaCallObserver } from "./dogtag_ra/ca_client.ts";
-import { DogtagRaBackend } from "./dogtag_ra/dogtag_ra_backend.ts";
 import { LocalCaBackend } from "./local_ca/local_ca_backend.ts";
 
 /** Hooks a backend reports through (metrics). */
@@ -11,7 +10,7 @@ export interface BackendHooks {
 }
 
 /** Builds the backend a configuration names. */
-export function createBackend(
+export async function createBackend(
   config: BackendConfig,
   stateDir: string,
   hooks: BackendHooks = {},
@@ -19,7 +18,10 @@ export function createBackend(
   switch (config.kind) {
     case "local-ca":
       return LocalCaBackend.open(config, stateDir);
-    case "dogtag-ra":
+    case "dogtag-ra": {
+      // Loaded only when configured: the Dogtag client brings PKCS#12 and CMS code the local CA does without.
+      const { DogtagRaBackend } = await import("./dogtag_ra/dogtag_ra_backend.ts");
       return DogtagRaBackend.open(config, { observe: hooks.observeCaCall });
+    }
   }
 }

@@ -1,12 +1,15 @@
 import { getLogger } from "@logtape/logtape";
 import * as x509 from "@peculiar/x509";
-import * as pkijs from "pkijs";
-import { ProviderCryptoEngine } from "./pkijs_engine.ts";
+import type * as Pkijs from "pkijs";
 import { type CryptoProvider, type CryptoProviderChoice, selectCryptoProvider } from "./provider.ts";
 
 const log = getLogger(["est", "crypto"]);
 
 let active: CryptoProvider | undefined;
+/** pkijs, once something needed it (client chains, CMS, PKCS#12): most servers never load it. */
+let pkijsLoaded:
+  | { pkijs: typeof Pkijs; engine: typeof import("./pkijs_engine.ts").ProviderCryptoEngine }
+  | undefined;
 
 /**
  * Makes `provider` the one @peculiar/x509 and pkijs use by default (CSR
@@ -16,8 +19,25 @@ let active: CryptoProvider | undefined;
 export function useCryptoProvider(provider: CryptoProvider): CryptoProvider {
   active = provider;
   x509.cryptoProvider.set(provider.crypto);
-  pkijs.setEngine(provider.name, new ProviderCryptoEngine(provider.name, provider.crypto));
+  if (pkijsLoaded) setPkijsEngine(pkijsLoaded, provider);
   return provider;
+}
+
+/** pkijs, with the active provider as its engine (loaded on first use). */
+export async function loadPkijs(): Promise<typeof Pkijs> {
+  if (pkijsLoaded === undefined) {
+    const [pkijs, { ProviderCryptoEngine }] = await Promise.all([
+      import("pkijs"),
+      import("./pkijs_engine.ts"),
+    ]);
+    pkijsLoaded ??= { pkijs, engine: ProviderCryptoEngine };
+    if (active) setPkijsEngine(pkijsLoaded, active);
+  }
+  return pkijsLoaded.pkijs;
+}
+
+function setPkijsEngine(loaded: NonNullable<typeof pkijsLoaded>, provider: CryptoProvider): void {
+  loaded.pkijs.setEngine(provider.name, new loaded.engine(provider.name, provider.crypto));
 }
 
 /**

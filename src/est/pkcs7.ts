@@ -1,9 +1,8 @@
 import { ASN1Integer, ASN1ObjectIdentifier, encodeObjectIdentifier } from "@oslojs/asn1";
-import * as pkijs from "pkijs";
 import { constructed, contextTag, der, SEQUENCE, SET } from "../der/elements.ts";
 
 const ID_DATA = "1.2.840.113549.1.7.1";
-const ID_SIGNED_DATA = "1.2.840.113549.1.7.2";
+export const ID_SIGNED_DATA = "1.2.840.113549.1.7.2";
 
 /** The fixed parts of a certs-only SignedData: version 1, no digest algorithms, id-data, no signers. */
 const SIGNED_DATA_VERSION = der(new ASN1Integer(1n));
@@ -38,16 +37,4 @@ export function encodeCertsOnly(certificates: readonly Uint8Array<ArrayBuffer>[]
   const contentInfo = constructed(SEQUENCE, [SIGNED_DATA_TYPE, constructed(contextTag(0), [signedData])]);
   encoded.set(certificates, contentInfo);
   return contentInfo;
-}
-
-/** Reads the certificates of a certs-only SignedData (e.g. a Dogtag CA chain). */
-export function decodeCertsOnly(der: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>[] {
-  const contentInfo = pkijs.ContentInfo.fromBER(der);
-  if (contentInfo.contentType !== ID_SIGNED_DATA) {
-    throw new Error(`not a SignedData (content type ${contentInfo.contentType})`);
-  }
-  const signedData = new pkijs.SignedData({ schema: contentInfo.content });
-  return (signedData.certificates ?? []).flatMap((cert) =>
-    cert instanceof pkijs.Certificate ? [new Uint8Array(cert.toSchema().toBER(false))] : []
-  );
 }

@@ -1,5 +1,6 @@
 import * as x509 from "@peculiar/x509";
-import * as pkijs from "pkijs";
+import type * as pkijs from "pkijs";
+import { loadPkijs } from "../crypto/active.ts";
 import { type CertificateIdentity, certificateIdentity } from "../realm/certificate_identity.ts";
 
 /** Why a presented client certificate is used: to log in, or as the certificate being renewed. */
@@ -71,7 +72,8 @@ export class ClientChainValidator {
     const ders = await source().catch(() => []);
     let parsed = this.#parsed.get(ders);
     if (parsed === undefined) {
-      parsed = ders.map((der) => pkijs.Certificate.fromBER(der));
+      const { Certificate } = await loadPkijs();
+      parsed = ders.map((der) => Certificate.fromBER(der));
       this.#parsed.set(ders, parsed);
     }
     return parsed;
@@ -82,10 +84,11 @@ export class ClientChainValidator {
     purpose: ChainPurpose,
     now = new Date(),
   ): Promise<ChainVerdict> {
+    const { Certificate } = await loadPkijs();
     let certs: pkijs.Certificate[];
     let leaf: x509.X509Certificate;
     try {
-      certs = chain.map((der) => pkijs.Certificate.fromBER(der));
+      certs = chain.map((der) => Certificate.fromBER(der));
       leaf = new x509.X509Certificate(chain[0]);
     } catch {
       return { ok: false, reason: "certificate cannot be parsed" };
@@ -138,7 +141,8 @@ async function buildPath(
   now: Date,
 ): Promise<pkijs.Certificate[] | string> {
   if (anchors.length === 0) return "certificate was not issued by a trusted CA";
-  const engine = new pkijs.CertificateChainValidationEngine({
+  const { CertificateChainValidationEngine } = await loadPkijs();
+  const engine = new CertificateChainValidationEngine({
     trustedCerts: anchors,
     certs: [...certs.slice(1), certs[0]],
     checkDate: now,

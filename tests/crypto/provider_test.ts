@@ -2,7 +2,12 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
 import * as pkijs from "pkijs";
-import { activeCrypto, useConfiguredCryptoProvider, useCryptoProvider } from "../../src/crypto/active.ts";
+import {
+  activeCrypto,
+  loadPkijs,
+  useConfiguredCryptoProvider,
+  useCryptoProvider,
+} from "../../src/crypto/active.ts";
 import { openLibcrypto } from "../../src/crypto/openssl/libcrypto.ts";
 import { CryptoProviderError, selectCryptoProvider } from "../../src/crypto/provider.ts";
 import { openssl, PROVIDERS, webcrypto } from "./providers.ts";
@@ -37,16 +42,18 @@ Deno.test("crypto provider: auto falls back to WebCrypto with the reason; openss
   webcrypto.close();
 });
 
-Deno.test("crypto provider: the configured provider becomes the libraries' default, and is reused", () => {
+Deno.test("crypto provider: the configured provider becomes the libraries' default, and is reused", async () => {
   try {
     const first = useConfiguredCryptoProvider("openssl");
     assert.equal(first.name, "openssl");
     assert.equal(useConfiguredCryptoProvider("auto"), first);
     assert.equal(x509.cryptoProvider.get(), first.crypto);
+    assert.equal(await loadPkijs(), pkijs, "pkijs is loaded on first use, with the provider as its engine");
     assert.equal(pkijs.getEngine().name, "openssl");
     assert.equal(activeCrypto(), first.crypto);
     assert.equal(useConfiguredCryptoProvider("webcrypto").name, "webcrypto");
     assert.equal(x509.cryptoProvider.get(), globalThis.crypto);
+    assert.equal(pkijs.getEngine().name, "webcrypto", "once loaded, pkijs follows the provider");
   } finally {
     useCryptoProvider(webcrypto);
   }

@@ -1,4 +1,4 @@
-import { decodeCertsOnly } from "../../est/pkcs7.ts";
+import { decodeCertsOnly } from "../../est/pkcs7_decode.ts";
 
 const ARMOUR = /^-----BEGIN PKCS7-----\r?$([\s\S]*?)^-----END PKCS7-----\r?$/m;
 

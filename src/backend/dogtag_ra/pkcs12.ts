@@ -1,4 +1,5 @@
-import * as pkijs from "pkijs";
+import type * as Pkijs from "pkijs";
+import { loadPkijs } from "../../crypto/active.ts";
 
 /** What a PKCS#12 (PFX) file holds: its certificates and its private key. */
 export interface Pkcs12Contents {
@@ -15,8 +16,10 @@ export interface Pkcs12Contents {
  * -legacy`) does not, and says so.
  */
 export async function readPkcs12(der: Uint8Array<ArrayBuffer>, password: string): Promise<Pkcs12Contents> {
+  // pkijs with the configured crypto provider as its engine (MAC and decryption go through it).
+  const pkijs = await loadPkijs();
   const secret = new TextEncoder().encode(password).buffer;
-  let pfx: pkijs.PFX;
+  let pfx: Pkijs.PFX;
   try {
     pfx = pkijs.PFX.fromBER(der);
   } catch {

@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { authorizeFullCmc } from "../../authz/enrollment_policy.ts";
 import { authenticate, authPolicyFor, authzDataOf } from "../authenticate.ts";
 import { decodeRequestBody } from "../body_codec.ts";
-import { checkCmcRequest, httpStatusOfCmcStatus } from "../cmc.ts";
 import type { EstEnv } from "../env.ts";
 import { NotImplementedError } from "../errors.ts";
 import { resolveLabel } from "../labels.ts";
@@ -34,6 +33,8 @@ export function fullCmcHandler(services: EstServices) {
     requireCmcRequestMediaType(c.req.header("content-type"));
     const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
     const cmcRequest = decodeRequestBody(body, CMC_PEM_LABELS);
+    // Loaded on first use: only servers with an upstream CA answer /fullcmc, and it brings pkijs.
+    const { checkCmcRequest, httpStatusOfCmcStatus } = await import("../cmc.ts");
     checkCmcRequest(cmcRequest);
     const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");
