@@ -1,4 +1,56 @@
-import { PayloadTooLargeError, RequestTimeoutError } from "./errors.ts";
+import type { IncomingMessage } from "node:http";
+import type { Context } from "hono";
+import type { EstEnv } from "./env.ts";
+import { BadRequestError, PayloadTooLargeError, RequestTimeoutError } from "./errors.ts";
+
+/**
+ * The body of the request `c` answers, within `limit` bytes (413) and
+ * `timeoutMs` (408). Behind the listener it is read from node:http's stream
+ * itself: asking the web Request for its body would build a full Request
+ * (headers converted, a web stream over the node one) for every enrollment.
+ */
+export function readRequestBody(
+  c: Context<EstEnv>,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const incoming = c.env?.incoming;
+  // A stream with headers: the request as node:http has it (not a stand-in without one).
+  return typeof incoming?.on === "function" && incoming.headers
+    ? readIncomingBody(incoming, limit, timeoutMs)
+    : readLimitedBody(c.req.raw, limit, timeoutMs);
+}
+
+/** readLimitedBody for node:http's request stream. */
+export function readIncomingBody(
+  incoming: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(incoming.headers["content-length"] ?? NaN);
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      incoming.off("data", onData).off("end", onEnd).off("error", done).off("close", onClose);
+      if (err === undefined) return resolve(concatChunks(chunks));
+      // What is left of the body is read and dropped, so that the answer still goes out.
+      incoming.resume();
+      reject(err);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > limit) return done(new PayloadTooLargeError(limit));
+      chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new BadRequestError("The request body ended before it was complete"));
+    const timer = setTimeout(() => done(new RequestTimeoutError(timeoutMs / 1000)), timeoutMs);
+    incoming.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
+  });
+}
 
 /**
  * Reads a request body, sized or chunked, refusing it (413) once it passes

@@ -227,3 +227,52 @@ Deno.test("hostile input: a body that never completes is cut off with 408 (slowl
     await srv.close();
   }
 });
+
+Deno.test(
+  "hostile input: a body that never ends gets 413, and the connection does not stay open",
+  opts,
+  async () => {
+    const srv = await startTestServer({ server: { max_body_bytes: 4096, request_timeout: 2 } });
+    try {
+      const conn = await Deno.connectTls({
+        hostname: "127.0.0.1",
+        port: srv.port,
+        caCerts: [await Deno.readTextFile(srv.caPath)],
+      });
+      const encoder = new TextEncoder();
+      await conn.write(encoder.encode(
+        `POST /.well-known/est/simpleenroll HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${
+          btoa(ALICE.user)
+        }\r\n` +
+          "Content-Type: application/pkcs10\r\nTransfer-Encoding: chunked\r\n\r\n",
+      ));
+      const chunk = encoder.encode(`1000\r\n${"A".repeat(4096)}\r\n`);
+      let answer = "";
+      const reading = (async () => {
+        const buffer = new Uint8Array(4096);
+        for (;;) {
+          const n = await conn.read(buffer).catch(() => null);
+          if (n === null) return;
+          answer += new TextDecoder().decode(buffer.subarray(0, n));
+        }
+      })();
+      const started = performance.now();
+      let closed = false;
+      while (performance.now() - started < 8000) {
+        try {
+          await conn.write(chunk);
+        } catch {
+          closed = true;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(answer, /^HTTP\/1\.1 413 /);
+      assert.ok(closed, "the server closed a connection whose body never ends");
+      conn.close();
+      await reading;
+    } finally {
+      await srv.close();
+    }
+  },
+);

@@ -6,7 +6,7 @@ import type { EstEnv } from "../env.ts";
 import { NotImplementedError } from "../errors.ts";
 import { resolveLabel } from "../labels.ts";
 import { MEDIA, requireCmcRequestMediaType } from "../media_types.ts";
-import { readLimitedBody } from "../request_body.ts";
+import { readRequestBody } from "../request_body.ts";
 import { base64Response } from "../responses.ts";
 import type { EstServices } from "../services.ts";
 
@@ -31,7 +31,7 @@ export function fullCmcHandler(services: EstServices) {
       throw new NotImplementedError("Full CMC (/fullcmc) is not offered by this server's CA backend");
     }
     requireCmcRequestMediaType(c.req.header("content-type"));
-    const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
+    const body = await readRequestBody(c, settings.maxBodyBytes, settings.bodyTimeoutMs);
     const cmcRequest = decodeRequestBody(body, CMC_PEM_LABELS);
     // Loaded on first use: only servers with an upstream CA answer /fullcmc, and it brings pkijs.
     const { checkCmcRequest, httpStatusOfCmcStatus } = await import("../cmc.ts");

@@ -3,7 +3,7 @@ import { decodeRequestBody } from "../body_codec.ts";
 import { parseCsr, type ParsedCsr } from "../csr.ts";
 import type { EstEnv } from "../env.ts";
 import { MEDIA, requireMediaType } from "../media_types.ts";
-import { readLimitedBody } from "../request_body.ts";
+import { readRequestBody } from "../request_body.ts";
 import type { EstRouteSettings } from "../services.ts";
 
 const CSR_PEM_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
@@ -11,7 +11,7 @@ const CSR_PEM_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 /** The request's CSR: media type checked (415), body read within the limit (413), parsed and verified (400). */
 export async function readCsr(c: Context<EstEnv>, settings: EstRouteSettings): Promise<ParsedCsr> {
   requireMediaType(c.req.header("content-type"), MEDIA.pkcs10);
-  const body = await readLimitedBody(c.req.raw, settings.maxBodyBytes, settings.bodyTimeoutMs);
+  const body = await readRequestBody(c, settings.maxBodyBytes, settings.bodyTimeoutMs);
   const csr = await parseCsr(decodeRequestBody(body, CSR_PEM_LABELS), settings.keyPolicy);
   c.set("csr", csr);
   return csr;
