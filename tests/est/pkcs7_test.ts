@@ -87,3 +87,14 @@ Deno.test("pkcs7: the same chain array is encoded once; another array is encoded
   const other = [await derOf(sub.certPath)];
   assert.notDeepEqual(encodeCertsOnly(other), encodeCertsOnly(chain));
 });
+
+Deno.test("pkcs7: one certificate goes into a frame kept per length; each keeps its own bytes", async () => {
+  const first = await derOf(root.certPath);
+  const sameLength = first.slice();
+  sameLength[sameLength.length - 1] ^= 0xff; // the signature's last byte: the same structure, other bytes
+  for (const certificate of [first, sameLength, first, await derOf(sub.certPath)]) {
+    const p7 = encodeCertsOnly([certificate]);
+    assert.deepEqual(p7, pkijsCertsOnly([certificate]));
+    assert.deepEqual(decodeCertsOnly(p7), [certificate]);
+  }
+});
