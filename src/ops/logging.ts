@@ -36,24 +36,24 @@ function plain(value: unknown): unknown {
 
 /** A message with its placeholders filled in, strings bare (no quotes). */
 function renderMessage(record: LogRecord): string {
-  return record.message.map((part, i) => {
-    const value = i % 2 === 0 ? part : plain(part);
-    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  }).join("");
+  let text = "";
+  for (let i = 0; i < record.message.length; i++) {
+    const value = i % 2 === 0 ? record.message[i] : plain(record.message[i]);
+    text += typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  }
+  return text;
 }
 
 /** One JSON object per line: time, level, rendered message, logger, then the record's properties. */
 export function formatJsonLine(record: LogRecord): string {
-  const properties = Object.fromEntries(Object.entries(record.properties).map(([k, v]) => [k, plain(v)]));
-  return `${
-    JSON.stringify({
-      "@timestamp": new Date(record.timestamp).toISOString(),
-      level: record.level.toUpperCase(),
-      message: renderMessage(record),
-      logger: record.category.join("."),
-      ...properties,
-    })
-  }\n`;
+  const line: Record<string, unknown> = {
+    "@timestamp": new Date(record.timestamp).toISOString(),
+    level: record.level.toUpperCase(),
+    message: renderMessage(record),
+    logger: record.category.join("."),
+  };
+  for (const key in record.properties) line[key] = plain(record.properties[key]);
+  return `${JSON.stringify(line)}\n`;
 }
 
 /** Routes every "est" logger to `sink` (default: stderr) as JSON lines or text, at the configured level. */
