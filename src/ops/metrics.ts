@@ -1,4 +1,5 @@
 import client from "prom-client";
+import { collectProcessMetrics } from "./process_metrics.ts";
 
 /** Upper bounds (seconds) for request and backend latency histograms. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -62,7 +63,7 @@ export class EstMetrics {
       labelNames: ["method"],
       registers,
     });
-    if (options.processMetrics !== false) client.collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) collectProcessMetrics(this.registry);
   }
 }
 
