@@ -15,17 +15,28 @@ import { BadRequestError } from "./errors.ts";
 /** The WebCrypto algorithm of a CSR's signature: name, hash and (RSA-PSS) salt length. */
 export type SignatureAlgorithm = Algorithm & { hash?: string; saltLength?: number };
 
-/** Accepted signature algorithms without parameters (no MD5/SHA-1). */
-const FIXED: ReadonlyMap<string, SignatureAlgorithm> = new Map([
-  ["1.2.840.113549.1.1.11", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }],
-  ["1.2.840.113549.1.1.12", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" }],
-  ["1.2.840.113549.1.1.13", { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" }],
-  ["1.2.840.10045.4.3.2", { name: "ECDSA", hash: "SHA-256" }],
-  ["1.2.840.10045.4.3.3", { name: "ECDSA", hash: "SHA-384" }],
-  ["1.2.840.10045.4.3.4", { name: "ECDSA", hash: "SHA-512" }],
-  ["1.3.101.112", { name: "Ed25519" }],
-].map(([oid, algorithm]) => [oidKey(oid as string), algorithm as SignatureAlgorithm]));
-const RSASSA_PSS = oidKey("1.2.840.113549.1.1.10");
+/** Signature algorithms that take no parameters, with what WebCrypto calls them. */
+const FIXED_BY_OID: Readonly<Record<string, SignatureAlgorithm>> = {
+  "1.2.840.113549.1.1.11": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  "1.2.840.113549.1.1.12": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
+  "1.2.840.113549.1.1.13": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
+  "1.2.840.10045.4.3.2": { name: "ECDSA", hash: "SHA-256" },
+  "1.2.840.10045.4.3.3": { name: "ECDSA", hash: "SHA-384" },
+  "1.2.840.10045.4.3.4": { name: "ECDSA", hash: "SHA-512" },
+  "1.3.101.112": { name: "Ed25519" },
+};
+const RSASSA_PSS_OID = "1.2.840.113549.1.1.10";
+
+/** Signature algorithms accepted on CSRs and in client certificate chains (no MD5, no SHA-1). */
+export const ACCEPTED_SIGNATURE_OIDS: ReadonlySet<string> = new Set([
+  ...Object.keys(FIXED_BY_OID),
+  RSASSA_PSS_OID,
+]);
+
+const FIXED: ReadonlyMap<string, SignatureAlgorithm> = new Map(
+  Object.entries(FIXED_BY_OID).map(([oid, algorithm]) => [oidKey(oid), algorithm]),
+);
+const RSASSA_PSS = oidKey(RSASSA_PSS_OID);
 const WEAK_PSS_HASHES = new Set(["SHA-1"]);
 
 /** The algorithm of a CSR's signatureAlgorithm; 400 for anything not accepted. */

@@ -1,6 +1,7 @@
 import * as x509 from "@peculiar/x509";
 import type * as pkijs from "pkijs";
 import { loadPkijs } from "../crypto/active.ts";
+import { ACCEPTED_SIGNATURE_OIDS } from "../est/csr_signature_algorithm.ts";
 import { type CertificateIdentity, certificateIdentity } from "../realm/certificate_identity.ts";
 
 /** Why a presented client certificate is used: to log in, or as the certificate being renewed. */
@@ -32,18 +33,6 @@ const ANY_EKU = "2.5.29.37.0";
 const KU_OID = "2.5.29.15";
 const EKU_OID = "2.5.29.37";
 const BC_OID = "2.5.29.19";
-
-/** Signature algorithms accepted anywhere in a client chain (no MD5, no SHA-1). */
-const SIGNATURE_OIDS = new Set([
-  "1.2.840.113549.1.1.11",
-  "1.2.840.113549.1.1.12",
-  "1.2.840.113549.1.1.13",
-  "1.2.840.113549.1.1.10",
-  "1.2.840.10045.4.3.2",
-  "1.2.840.10045.4.3.3",
-  "1.2.840.10045.4.3.4",
-  "1.3.101.112",
-]);
 
 /** pkijs outcomes (by message, as its codes are not stable across paths), grouped into what a client is told. */
 function reasonFor(message: string): string {
@@ -159,7 +148,7 @@ async function buildPath(
 /** What pkijs leaves to the caller: path lengths and signature algorithms. */
 function checkPath(path: pkijs.Certificate[]): string | undefined {
   for (const cert of path.slice(0, -1)) {
-    if (!SIGNATURE_OIDS.has(cert.signatureAlgorithm.algorithmId)) {
+    if (!ACCEPTED_SIGNATURE_OIDS.has(cert.signatureAlgorithm.algorithmId)) {
       return "certificate chain uses a weak or unsupported signature algorithm";
     }
   }
