@@ -1,3 +1,4 @@
+import { NAMED_CURVES } from "../crypto/named_curves.ts";
 import {
   childrenOf,
   type DerNode,
@@ -37,11 +38,6 @@ const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
 const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
 const RSASSA_PSS = oidKey("1.2.840.113549.1.1.10");
 const ED25519 = oidKey("1.3.101.112");
-const CURVES: ReadonlyMap<string, string> = new Map([
-  [oidKey("1.2.840.10045.3.1.7"), "P-256"],
-  [oidKey("1.3.132.0.34"), "P-384"],
-  [oidKey("1.3.132.0.35"), "P-521"],
-]);
 const MAX_RSA_BITS = 16384;
 
 /** Reads a CSR's SubjectPublicKeyInfo and holds it against `policy`. */
@@ -55,7 +51,7 @@ export function readSubjectKey(spki: DerNode, policy: KeyPolicy): SubjectKey | C
   const base = { spki: spki.raw, bits };
   switch (oidKeyOf(id)) {
     case EC_PUBLIC_KEY: {
-      const curve = parameters && CURVES.get(oidKeyOf(parameters) ?? "");
+      const curve = parameters && NAMED_CURVES.get(oidKeyOf(parameters) ?? "");
       if (curve === undefined || bits.byteLength === 0) return { refused: "unsupported" };
       return {
         ...base,

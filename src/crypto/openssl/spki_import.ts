@@ -9,6 +9,8 @@ import {
   UNIVERSAL,
   wholeBitsOf,
 } from "../../der/reader.ts";
+import { NAMED_CURVES } from "../named_curves.ts";
+import { EC_FIELD_BYTES } from "./algorithms.ts";
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, OutSlot } from "./native_memory.ts";
@@ -24,11 +26,6 @@ import { keyKind, parseSpki } from "./pkey_codec.ts";
 
 const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
 const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
-const EC_GROUPS: ReadonlyMap<string, { name: string; fieldBytes: number }> = new Map([
-  [oidKey("1.2.840.10045.3.1.7"), { name: "P-256", fieldBytes: 32 }],
-  [oidKey("1.3.132.0.34"), { name: "P-384", fieldBytes: 48 }],
-  [oidKey("1.3.132.0.35"), { name: "P-521", fieldBytes: 66 }],
-]);
 /** OSSL_KEYMGMT_SELECT_ALL_PARAMETERS | OSSL_KEYMGMT_SELECT_PUBLIC_KEY (EVP_PKEY_PUBLIC_KEY). */
 const SELECT_PUBLIC_KEY = 0x86;
 
@@ -89,10 +86,10 @@ function readSpkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | "refused" | 
   if (more.length > 0) return undefined;
   switch (oidKeyOf(oid)) {
     case EC_PUBLIC_KEY: {
-      const group = parameters && EC_GROUPS.get(oidKeyOf(parameters) ?? "");
-      if (group === undefined) return undefined;
-      return isFinitePoint(bits, group.fieldBytes)
-        ? { type: "EC", group: group.name, point: bits }
+      const curve = parameters && NAMED_CURVES.get(oidKeyOf(parameters) ?? "");
+      if (curve === undefined) return undefined;
+      return isFinitePoint(bits, EC_FIELD_BYTES[curve])
+        ? { type: "EC", group: curve, point: bits }
         : "refused";
     }
     case RSA_ENCRYPTION:
