@@ -119,3 +119,24 @@ export function bytesOf(data: BufferSource): Uint8Array<ArrayBuffer> {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   throw new TypeError("expected an ArrayBuffer or a view of one");
 }
+
+/** The saltLength of RSA-PSS parameters; TypeError when it is not a non-negative integer. */
+export function pssSaltLength(algorithm: AlgorithmInput): number {
+  const saltLength = member(algorithm, "saltLength");
+  if (typeof saltLength !== "number" || !Number.isInteger(saltLength) || saltLength < 0) {
+    throw new TypeError("RSA-PSS needs a non-negative integer saltLength");
+  }
+  return saltLength;
+}
+
+/** An upper bound of the DER signature size for a key. */
+export function maxSignatureSize(facts: KeyFacts): number {
+  switch (facts.kind) {
+    case "ec":
+      return 2 * EC_FIELD_BYTES[facts.curve] + 16;
+    case "rsa":
+      return Math.ceil(facts.bits / 8);
+    case "ed25519":
+      return 64;
+  }
+}

@@ -80,15 +80,35 @@ export function digestSign(
   data: Uint8Array<ArrayBuffer>,
   maxSize: number,
 ): Uint8Array<ArrayBuffer> {
-  return withContext(lib, pkey, scheme, lib.EVP_DigestSignInit, (ctx) => {
-    const signature = new Uint8Array(maxSize);
-    const length = new OutSlot();
-    length.slot[0] = BigInt(maxSize);
-    if (lib.EVP_DigestSign(ctx, signature, length.slot, data, BigInt(data.byteLength)) !== 1) {
-      failure(lib, "signing");
-    }
-    return signature.subarray(0, length.size()).slice();
-  });
+  return withContext(
+    lib,
+    pkey,
+    scheme,
+    lib.EVP_DigestSignInit,
+    (ctx) =>
+      signatureOf(
+        lib,
+        maxSize,
+        (signature, length) => lib.EVP_DigestSign(ctx, signature, length, data, BigInt(data.byteLength)),
+      ),
+  );
+}
+
+/**
+ * The signature `sign` writes into a buffer of `maxSize` bytes, its length
+ * going through the slot (in: the room, out: the size); `sign` returns
+ * OpenSSL's 1 for success.
+ */
+export function signatureOf(
+  lib: LibcryptoSymbols,
+  maxSize: number,
+  sign: (signature: Uint8Array<ArrayBuffer>, length: BigUint64Array<ArrayBuffer>) => number,
+): Uint8Array<ArrayBuffer> {
+  const signature = new Uint8Array(maxSize);
+  const length = new OutSlot();
+  length.slot[0] = BigInt(maxSize);
+  if (sign(signature, length.slot) !== 1) failure(lib, "signing");
+  return signature.subarray(0, length.size()).slice();
 }
 
 /** True when `signature` (OpenSSL's encoding) is valid for `data`; false for any failure. */

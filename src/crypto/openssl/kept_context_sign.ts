@@ -1,8 +1,7 @@
-import { digestOf, type HashName } from "./digest_sign.ts";
+import { digestOf, type HashName, signatureOf } from "./digest_sign.ts";
 import { failure } from "./error_queue.ts";
 import type { PrivateHandle } from "./key_handles.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
-import { OutSlot } from "./native_memory.ts";
 
 const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
   "SHA-1": 20,
@@ -29,13 +28,11 @@ export function signWithKeptContext(
   const ctx = contextFor(lib, handle, pkey, hash, md);
   const digest = new Uint8Array(DIGEST_BYTES[hash]);
   if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, md, null) !== 1) failure(lib, "digesting");
-  const signature = new Uint8Array(maxSize);
-  const length = new OutSlot();
-  length.slot[0] = BigInt(maxSize);
-  if (lib.EVP_PKEY_sign(ctx, signature, length.slot, digest, BigInt(digest.byteLength)) !== 1) {
-    failure(lib, "signing");
-  }
-  return signature.subarray(0, length.size()).slice();
+  return signatureOf(
+    lib,
+    maxSize,
+    (signature, length) => lib.EVP_PKEY_sign(ctx, signature, length, digest, BigInt(digest.byteLength)),
+  );
 }
 
 function contextFor(

@@ -8,7 +8,9 @@ import {
   EC_FIELD_BYTES,
   hashName,
   keyAlgorithmFor,
+  maxSignatureSize,
   member,
+  pssSaltLength,
   signingAlgorithm,
   type SigningAlgorithmName,
 } from "./algorithms.ts";
@@ -309,11 +311,10 @@ export class OpensslSubtle {
       case "RSASSA-PKCS1-v1_5":
         return { hash: hashName((key.algorithm as RsaHashedKeyAlgorithm).hash) };
       case "RSA-PSS": {
-        const saltLength = member(algorithm, "saltLength");
-        if (typeof saltLength !== "number" || !Number.isInteger(saltLength) || saltLength < 0) {
-          throw new TypeError("RSA-PSS needs a non-negative integer saltLength");
-        }
-        return { hash: hashName((key.algorithm as RsaHashedKeyAlgorithm).hash), pssSaltLength: saltLength };
+        return {
+          hash: hashName((key.algorithm as RsaHashedKeyAlgorithm).hash),
+          pssSaltLength: pssSaltLength(algorithm),
+        };
       }
       default:
         return {};
@@ -346,17 +347,5 @@ function keySpec(name: SigningAlgorithmName, algorithm: AlgorithmInput): KeySpec
       }
       return { kind: "rsa", bits, publicExponent: exponent as Uint8Array<ArrayBuffer> };
     }
-  }
-}
-
-/** An upper bound of the DER signature size for a key. */
-function maxSignatureSize(facts: KeyFacts): number {
-  switch (facts.kind) {
-    case "ec":
-      return 2 * EC_FIELD_BYTES[facts.curve] + 16;
-    case "rsa":
-      return Math.ceil(facts.bits / 8);
-    case "ed25519":
-      return 64;
   }
 }

@@ -1,5 +1,12 @@
 import type { X509SignatureAlgorithm, X509Signatures } from "../x509_signatures.ts";
-import { hashName, member, signingAlgorithm, type SigningAlgorithmName } from "./algorithms.ts";
+import {
+  hashName,
+  maxSignatureSize,
+  member,
+  pssSaltLength,
+  signingAlgorithm,
+  type SigningAlgorithmName,
+} from "./algorithms.ts";
 import { materialOf } from "./crypto_key.ts";
 import { digestSign, digestVerify, type SignatureScheme } from "./digest_sign.ts";
 import { signWithKeptContext } from "./kept_context_sign.ts";
@@ -14,9 +21,6 @@ const KIND_OF: Readonly<Record<SigningAlgorithmName, KeyKind>> = {
   "RSA-PSS": "rsa",
   "Ed25519": "ed25519",
 };
-
-/** RSA signatures are as long as the modulus; DER ECDSA ones fit in this for every curve served. */
-const MAX_SIGNATURE = 2048;
 
 /**
  * X.509-encoded signatures straight from libcrypto, whose ECDSA signatures
@@ -62,10 +66,11 @@ export class OpensslX509Signatures implements X509Signatures {
     try {
       const pointer = this.handles.privatePointer(material.handle);
       const keepsContext = scheme.hash !== undefined && scheme.pssSaltLength === undefined;
+      const maxSize = maxSignatureSize(material.facts);
       return Promise.resolve(
         keepsContext
-          ? signWithKeptContext(this.lib, material.handle, pointer, scheme.hash!, data, MAX_SIGNATURE)
-          : digestSign(this.lib, pointer, scheme, data, MAX_SIGNATURE),
+          ? signWithKeptContext(this.lib, material.handle, pointer, scheme.hash!, data, maxSize)
+          : digestSign(this.lib, pointer, scheme, data, maxSize),
       );
     } catch (err) {
       return Promise.reject(err);
@@ -81,13 +86,12 @@ function schemeOf(algorithm: X509SignatureAlgorithm): (SignatureScheme & { kind:
     switch (name) {
       case "Ed25519":
         return { kind: "ed25519" };
-      case "RSA-PSS": {
-        const saltLength = member(algorithm, "saltLength");
-        if (typeof saltLength !== "number" || !Number.isInteger(saltLength) || saltLength < 0) {
-          return undefined;
-        }
-        return { kind: "rsa", hash: hashName(member(algorithm, "hash")), pssSaltLength: saltLength };
-      }
+      case "RSA-PSS":
+        return {
+          kind: "rsa",
+          hash: hashName(member(algorithm, "hash")),
+          pssSaltLength: pssSaltLength(algorithm),
+        };
       default:
         return { kind: KIND_OF[name], hash: hashName(member(algorithm, "hash")) };
     }
