@@ -48,8 +48,6 @@ export interface ParsedCsr {
   /** "EC P-256", "RSA 2048", "Ed25519". */
   keyDescription: string;
   challengePassword?: string;
-  /** The whole request as @peculiar/x509 reads it (decoded on first use). */
-  readonly request: x509.Pkcs10CertificateRequest;
 }
 
 /** The parts of a CertificationRequest (RFC 2986) this server uses, each as received. */
@@ -179,11 +177,10 @@ function sanOf(values: DerNode | undefined): x509.SubjectAlternativeNameExtensio
   }
 }
 
-/** A parsed CSR; the @peculiar/x509 view and the DN string are made only when asked for. */
+/** A parsed CSR; the DN string is made only when asked for. */
 class DecodedCsr implements ParsedCsr {
   readonly san?: x509.SubjectAlternativeNameExtension;
   readonly challengePassword?: string;
-  #request?: x509.Pkcs10CertificateRequest;
   #subjectDn?: string;
 
   constructor(
@@ -203,9 +200,5 @@ class DecodedCsr implements ParsedCsr {
 
   get subjectDn(): string {
     return this.#subjectDn ??= jssDnOf(this.subjectRdns);
-  }
-
-  get request(): x509.Pkcs10CertificateRequest {
-    return this.#request ??= new x509.Pkcs10CertificateRequest(this.der);
   }
 }

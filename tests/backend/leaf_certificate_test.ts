@@ -68,9 +68,10 @@ async function request(
   options: { san?: string; key?: KeySpec; eku?: string[] } = {},
 ): Promise<TestRequest> {
   const csr = await parseCsr((await makeCsr(tmp, subject, options)).csrDer, { minRsaBits: 2048 });
+  const x509Csr = new x509.Pkcs10CertificateRequest(csr.der);
   return {
     serialHex: "4f0a0b0c0d0e0f101112131415161718",
-    x509: { subject: csr.request.subjectName, publicKey: csr.request.publicKey },
+    x509: { subject: x509Csr.subjectName, publicKey: x509Csr.publicKey },
     subjectDer: csr.subjectDer,
     publicKey: csr.publicKey,
     san: csr.san,
