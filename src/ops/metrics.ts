@@ -1,4 +1,4 @@
-import client from "prom-client";
+import * as client from "./prom_client.ts";
 import { collectProcessMetrics } from "./process_metrics.ts";
 
 /** Upper bounds (seconds) for request and backend latency histograms. */
@@ -87,6 +87,6 @@ export function errorType(status: number): string {
 }
 
 /** The Prometheus text of several registries' metrics (as JSON), counters and histograms summed. */
-export function aggregatedMetricsText(metrics: object[][]): Promise<string> {
-  return client.AggregatorRegistry.aggregate(metrics).metrics();
+export async function aggregatedMetricsText(metrics: object[][]): Promise<string> {
+  return await (await client.aggregatorRegistry()).aggregate(metrics).metrics();
 }

@@ -1,13 +1,14 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 const KEY = randomBytes(32);
 
+/** SHA-256 over the per-process key and the secret: fixed-length, so comparable in constant time. */
 function mac(secret: string): Buffer {
-  return createHmac("sha256", KEY).update(secret, "utf8").digest();
+  return createHash("sha256").update(KEY).update(secret, "utf8").digest();
 }
 
 /**
- * A secret held for comparison: kept only as an HMAC under a per-process key,
+ * A secret held for comparison: kept only as a keyed hash (see mac),
  * so a comparison takes the same time wherever the inputs differ and whatever
  * their lengths, and the expected side is not hashed again on every check.
  */

@@ -8,11 +8,20 @@ const SPECIAL: Readonly<Record<string, string>> = {
   "content-md5": "Content-MD5",
 };
 
+/** Names already rewritten; a response carries few distinct names, so this stays small. */
+const seen = new Map<string, string>();
+const SEEN_LIMIT = 256;
+
 /** "content-type" -> "Content-Type"; "www-authenticate" -> "WWW-Authenticate". */
 export function canonicalHeaderName(name: string): string {
-  const lower = name.toLowerCase();
-  return SPECIAL[lower] ??
-    lower.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => dash + ch.toUpperCase());
+  let canonical = seen.get(name);
+  if (canonical === undefined) {
+    const lower = name.toLowerCase();
+    canonical = SPECIAL[lower] ??
+      lower.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => dash + ch.toUpperCase());
+    if (seen.size < SEEN_LIMIT) seen.set(name, canonical);
+  }
+  return canonical;
 }
 
 /**

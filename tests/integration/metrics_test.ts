@@ -62,11 +62,15 @@ Deno.test("metrics: counters and histograms after a known sequence of requests",
     assert.equal(m.get(bucket), 5);
     assert.ok((m.get("est_active_connections") ?? -1) >= 0);
     assert.ok((m.get("process_resident_memory_bytes") ?? 0) > 1_000_000);
+    const cpu = m.get("process_cpu_seconds_total") ?? 0;
+    const user = m.get("process_cpu_user_seconds_total") ?? 0;
+    const system = m.get("process_cpu_system_seconds_total") ?? 0;
+    assert.ok(user > 0 && system >= 0, "CPU time counted");
+    assert.ok(Math.abs(cpu - (user + system)) < 1e-3, "the total is user plus system");
     // The scrape itself is not an EST request.
-    assert.equal(
-      (await scrape(port)).get('est_requests_total{operation="cacerts",label="",status="200"}'),
-      1,
-    );
+    const again = await scrape(port);
+    assert.equal(again.get('est_requests_total{operation="cacerts",label="",status="200"}'), 1);
+    assert.ok((again.get("process_cpu_seconds_total") ?? 0) >= cpu, "CPU time only grows");
   } finally {
     await srv.close();
   }

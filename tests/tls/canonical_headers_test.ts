@@ -10,3 +10,12 @@ Deno.test("canonical header names: Title-Case with the well-known exceptions", (
   assert.equal(canonicalHeaderName("etag"), "ETag");
   assert.equal(canonicalHeaderName("allow"), "Allow");
 });
+
+Deno.test("canonical header names: the same answer on every call, however many names pass", () => {
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 300; i++) {
+      assert.equal(canonicalHeaderName(`x-custom-${i}-name`), `X-Custom-${i}-Name`);
+    }
+    assert.equal(canonicalHeaderName("content-TYPE"), "Content-Type");
+  }
+});
