@@ -1,4 +1,5 @@
 import { drainErrors } from "./error_queue.ts";
+import { decodeWhole } from "./der_decode.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { Cursor } from "./native_memory.ts";
 
@@ -14,14 +15,14 @@ export function ecdsaDerToRaw(
   size: number,
 ): Uint8Array<ArrayBuffer> | null {
   if (der.byteLength === 0) return null;
-  const cursor = new Cursor(der);
-  const sig = lib.d2i_ECDSA_SIG(null, cursor.slot, BigInt(der.byteLength));
-  if (sig === null) {
-    drainErrors(lib);
-    return null;
-  }
+  const sig = decodeWhole(
+    lib,
+    der,
+    (cursor, length) => lib.d2i_ECDSA_SIG(null, cursor, length),
+    lib.ECDSA_SIG_free,
+  );
+  if (sig === null) return null;
   try {
-    if (cursor.consumed() !== der.byteLength) return null;
     const raw = new Uint8Array(size * 2);
     const r = lib.BN_bn2binpad(lib.ECDSA_SIG_get0_r(sig), raw.subarray(0, size), size);
     const s = lib.BN_bn2binpad(lib.ECDSA_SIG_get0_s(sig), raw.subarray(size), size);

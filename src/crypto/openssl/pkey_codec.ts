@@ -1,3 +1,4 @@
+import { decodeWhole } from "./der_decode.ts";
 import { drainErrors, failure } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, Cursor, OutSlot } from "./native_memory.ts";
@@ -30,45 +31,26 @@ const MAX_DER = 64 * 1024;
 /** Parses SubjectPublicKeyInfo DER; null when it is not one (trailing bytes included). */
 export function parseSpki(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>): Deno.PointerValue {
   if (der.byteLength === 0 || der.byteLength > MAX_DER) return null;
-  const cursor = new Cursor(der);
-  const pkey = lib.d2i_PUBKEY(null, cursor.slot, BigInt(der.byteLength));
-  return checkedWhole(lib, pkey, cursor, der.byteLength);
+  return decodeWhole(lib, der, (cursor, length) => lib.d2i_PUBKEY(null, cursor, length), lib.EVP_PKEY_free);
 }
 
 /** Parses PKCS#8 PrivateKeyInfo DER; null when it is not one. */
 export function parsePkcs8(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>): Deno.PointerValue {
   if (der.byteLength === 0 || der.byteLength > MAX_DER) return null;
-  const cursor = new Cursor(der);
-  const info = lib.d2i_PKCS8_PRIV_KEY_INFO(null, cursor.slot, BigInt(der.byteLength));
-  if (info === null) {
-    drainErrors(lib);
-    return null;
-  }
+  const info = decodeWhole(
+    lib,
+    der,
+    (cursor, length) => lib.d2i_PKCS8_PRIV_KEY_INFO(null, cursor, length),
+    lib.PKCS8_PRIV_KEY_INFO_free,
+  );
+  if (info === null) return null;
   try {
-    if (cursor.consumed() !== der.byteLength) return null;
     const pkey = lib.EVP_PKCS82PKEY(info);
     if (pkey === null) drainErrors(lib);
     return pkey;
   } finally {
     lib.PKCS8_PRIV_KEY_INFO_free(info);
   }
-}
-
-function checkedWhole(
-  lib: LibcryptoSymbols,
-  pkey: Deno.PointerValue,
-  cursor: Cursor,
-  length: number,
-): Deno.PointerValue {
-  if (pkey === null) {
-    drainErrors(lib);
-    return null;
-  }
-  if (cursor.consumed() !== length) {
-    lib.EVP_PKEY_free(pkey);
-    return null;
-  }
-  return pkey;
 }
 
 /** An Ed25519 public key from its 32 raw bytes; null when the length is wrong. */
