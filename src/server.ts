@@ -3,14 +3,13 @@ import { getLogger } from "@logtape/logtape";
 import type { Authorizer } from "./authz/authorizer.ts";
 import { createAuthorizer } from "./authz/registry.ts";
 import type { Backend } from "./backend/backend.ts";
-import { toPem } from "./backend/local_ca/key_algorithms.ts";
+import { pemDerOf, toPem } from "./encoding/pem.ts";
 import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import { createBackend } from "./backend/registry.ts";
 import { ConfigError } from "./config/errors.ts";
 import { useConfiguredCryptoProvider } from "./crypto/active.ts";
 import { type EstConfig, loadConfig } from "./config/load.ts";
 import { createEstApp } from "./est/app.ts";
-import { decodeBase64 } from "./est/body_codec.ts";
 import type { EstServices } from "./est/services.ts";
 import { AuditLog, type AuditSink } from "./ops/audit_log.ts";
 import { AuditWriterThread } from "./ops/audit_writer.ts";
@@ -258,13 +257,11 @@ async function clientTrustPem(backend: Backend, clientCa: Uint8Array<ArrayBuffer
 
 /** The DER certificates of a PEM bundle; a file without any is a configuration error. */
 function readPemCertificates(path: string): Uint8Array<ArrayBuffer>[] {
-  const blocks =
-    readFileSync(path, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ??
-      [];
+  const blocks = pemDerOf(readFileSync(path, "utf8"), "CERTIFICATE");
   if (blocks.length === 0) {
     throw new ConfigError([{ file: path, key: "server.client_ca", message: "no PEM certificate found" }]);
   }
-  return blocks.map((block) => decodeBase64(block.replace(/-----[A-Z ]+-----/g, "")));
+  return blocks;
 }
 
 /** The backend's chain plus the client CA anchors, as one stable list while neither changes. */

@@ -1,6 +1,6 @@
 import type * as x509 from "@peculiar/x509";
-import type { ParsedCsr } from "../est/csr.ts";
-import { ForbiddenError } from "../est/errors.ts";
+import type { ParsedCsr } from "../pki/csr.ts";
+import { ForbiddenError } from "../errors.ts";
 import type { Authorizer, AuthzData, AuthzRequest } from "./authorizer.ts";
 import {
   checkCsrMatchesTlsCertificate,

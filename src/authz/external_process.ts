@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ExternalProcessConfig } from "../config/components.ts";
-import { InternalError } from "../est/errors.ts";
-import { concatChunks } from "../est/request_body.ts";
+import { InternalError } from "../errors.ts";
+import { concatChunks } from "../encoding/bytes.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.ts";
 

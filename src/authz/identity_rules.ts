@@ -1,7 +1,9 @@
 import type * as x509 from "@peculiar/x509";
-import type { ParsedCsr } from "../est/csr.ts";
-import { identityNameIn, jssDnString } from "../est/dn.ts";
-import { ForbiddenError } from "../est/errors.ts";
+import { equalBytes } from "../encoding/bytes.ts";
+import { NAMED_OIDS } from "../pki/oids.ts";
+import type { ParsedCsr } from "../pki/csr.ts";
+import { identityNameIn, jssDnString } from "../pki/dn.ts";
+import { ForbiddenError } from "../errors.ts";
 import type { Principal } from "../realm/realm.ts";
 
 /**
@@ -11,19 +13,10 @@ import type { Principal } from "../realm/realm.ts";
  * URIs are judged rather than breaking the check.
  */
 
-const SAN_OID = "2.5.29.17";
-
-function equalBytes(
-  a: ArrayBuffer | Uint8Array<ArrayBuffer>,
-  b: ArrayBuffer | Uint8Array<ArrayBuffer>,
-): boolean {
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  return x.byteLength === y.byteLength && x.every((v, i) => v === y[i]);
-}
-
 function certSan(cert: x509.X509Certificate): x509.SubjectAlternativeNameExtension | undefined {
-  return cert.extensions.find((e) => e.type === SAN_OID) as x509.SubjectAlternativeNameExtension | undefined;
+  return cert.extensions.find((e) => e.type === NAMED_OIDS.subjectAltName) as
+    | x509.SubjectAlternativeNameExtension
+    | undefined;
 }
 
 function sanValues(san: x509.SubjectAlternativeNameExtension): string[] {

@@ -1,5 +1,5 @@
 import type * as x509 from "@peculiar/x509";
-import type { ParsedCsr } from "../est/csr.ts";
+import type { ParsedCsr } from "../pki/csr.ts";
 import type { CheckResult, Principal } from "../realm/realm.ts";
 
 /** The per-label issuance settings a backend applies (absent fields use its defaults). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { resolveOid } from "../est/oids.ts";
+import { resolveOid } from "../pki/oids.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
 
 /** A label segment: what `/.well-known/est/<label>/...` may carry. */

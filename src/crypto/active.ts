@@ -1,7 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import * as x509 from "@peculiar/x509";
 import type * as Pkijs from "pkijs";
-import { type CryptoProvider, type CryptoProviderChoice, selectCryptoProvider } from "./provider.ts";
+import type { CryptoProvider, CryptoProviderChoice } from "./provider.ts";
+import { selectCryptoProvider } from "./select_provider.ts";
 
 const log = getLogger(["est", "crypto"]);
 

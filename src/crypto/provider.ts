@@ -1,5 +1,8 @@
-import { openOpensslProvider } from "./openssl/provider.ts";
-import { webCryptoProvider } from "./webcrypto.ts";
+/**
+ * The crypto seam: what a provider of signatures, verifications and keys offers.
+ *
+ * @module
+ */
 
 /** The implementations of the crypto seam. */
 export type CryptoProviderName = "openssl" | "webcrypto";
@@ -40,20 +43,5 @@ export class CryptoProviderError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "CryptoProviderError";
-  }
-}
-
-/** Opens the provider `choice` names; `open` is the OpenSSL opener (replaceable in tests). */
-export function selectCryptoProvider(
-  choice: CryptoProviderChoice,
-  open: () => CryptoProvider = openOpensslProvider,
-): ProviderSelection {
-  if (choice === "webcrypto") return { provider: webCryptoProvider() };
-  try {
-    return { provider: open() };
-  } catch (err) {
-    const reason = `OpenSSL (libcrypto.so.3) cannot be used: ${(err as Error).message}`;
-    if (choice === "openssl") throw new CryptoProviderError(`crypto.provider is "openssl" but ${reason}`);
-    return { provider: webCryptoProvider(), fallbackReason: reason };
   }
 }

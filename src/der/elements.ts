@@ -1,5 +1,5 @@
 import { ASN1Class, type ASN1Encodable, ASN1Form, encodeASN1 } from "@oslojs/asn1";
-import { concatChunks } from "../est/request_body.ts";
+import { concatChunks } from "../encoding/bytes.ts";
 
 /**
  * DER assembled from elements that are already encoded (certificates, names,

@@ -9,7 +9,7 @@ import { requestIdMiddleware } from "../ops/request_id.ts";
 import { mountServiceRoutes } from "../ops/service_routes.ts";
 import type { EstEnv } from "./env.ts";
 import { errorResponse } from "./error_response.ts";
-import { EstError, NotFoundError } from "./errors.ts";
+import { EstError, NotFoundError } from "../errors.ts";
 import { caCertsHandler } from "./handlers/cacerts.ts";
 import { csrAttrsHandler } from "./handlers/csrattrs.ts";
 import { fullCmcHandler } from "./handlers/fullcmc.ts";

@@ -8,7 +8,7 @@ import type { CertificateIdentity } from "../realm/certificate_identity.ts";
 import type { Principal } from "../realm/realm.ts";
 import { connectionInfo } from "../tls/connection.ts";
 import type { EstEnv } from "./env.ts";
-import { EstError, ForbiddenError, UnauthorizedError, UnavailableError } from "./errors.ts";
+import { EstError, ForbiddenError, UnauthorizedError, UnavailableError } from "../errors.ts";
 import type { EstServices } from "./services.ts";
 
 const log = getLogger(["est", "auth"]);

@@ -1,4 +1,5 @@
-import { BadRequestError } from "./errors.ts";
+import { pemBlocks } from "../encoding/pem.ts";
+import { BadRequestError } from "../errors.ts";
 
 /**
  * The EST body codec (RFC 7030 §4, RFC 8951). Requests: base64 with any
@@ -15,7 +16,6 @@ export interface Base64Layout {
 }
 
 const PRINTABLE_TEXT = /^[\x20-\x7e\t\r\n\f\v\0]*$/;
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
 const WHITESPACE_AND_NUL = /[\s\0]+/g;
 const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
@@ -30,12 +30,12 @@ export function decodeRequestBody(
     if (body[0] !== 0x30) throw new BadRequestError("Request body is neither base64 nor DER");
     return body;
   }
-  const pem = PEM_BLOCK.exec(text);
+  const [pem] = pemBlocks(text);
   if (pem) {
-    if (!pemLabels.includes(pem[1])) {
-      throw new BadRequestError(`Unexpected PEM block "${pem[1]}"`);
+    if (!pemLabels.includes(pem.label)) {
+      throw new BadRequestError(`Unexpected PEM block "${pem.label.slice(0, 64)}"`);
     }
-    return decodeBase64(pem[2]);
+    return decodeBase64(pem.base64);
   }
   return decodeBase64(text);
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IssuedCertificate } from "../backend/backend.ts";
 import type { CertificateIdentity } from "../realm/certificate_identity.ts";
-import type { ParsedCsr } from "./csr.ts";
+import type { ParsedCsr } from "../pki/csr.ts";
 import type { Principal } from "../realm/realm.ts";
 
 /** Hono environment of every route: the node request/response pair and per-request values. */

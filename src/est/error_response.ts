@@ -1,4 +1,4 @@
-import { EstError, InternalError } from "./errors.ts";
+import { EstError, InternalError } from "../errors.ts";
 
 /** How error bodies are written: plain text, or Dogtag's JSON for scripts that parse it. */
 export type ErrorStyle = "standard" | "dogtag";

@@ -1,6 +1,6 @@
 import type { Backend, IssuanceProfile } from "../backend/backend.ts";
 import { LABEL_PATTERN, type LabelSettings } from "../config/schema.ts";
-import { NotFoundError } from "./errors.ts";
+import { NotFoundError } from "../errors.ts";
 
 /** The operation names, which a label may not take. */
 const RESERVED = new Set([

@@ -1,4 +1,5 @@
-import { UnsupportedMediaTypeError } from "./errors.ts";
+import { essence, mediaTypeParameter } from "../encoding/media_type.ts";
+import { UnsupportedMediaTypeError } from "../errors.ts";
 
 /** Exact response media types; libest needs the space after ";". */
 export const MEDIA = {
@@ -9,12 +10,6 @@ export const MEDIA = {
   cmcResponse: "application/pkcs7-mime; smime-type=CMC-response",
   cmcRequest: "application/pkcs7-mime; smime-type=CMC-request",
 } as const;
-
-/** The media type of a Content-Type header, lower-cased, without parameters. */
-export function essence(contentType: string | null | undefined): string | undefined {
-  const value = contentType?.split(";")[0].trim().toLowerCase();
-  return value === "" ? undefined : value;
-}
 
 /** Throws 415 unless the request's Content-Type has the expected media type. */
 export function requireMediaType(contentType: string | null | undefined, expected: string): void {
@@ -27,24 +22,13 @@ export function requireMediaType(contentType: string | null | undefined, expecte
   }
 }
 
-/** The value of one parameter of a Content-Type header (name matched in any case, quotes removed). */
-function parameter(contentType: string, name: string): string | undefined {
-  for (const part of contentType.split(";").slice(1)) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === name) {
-      return part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
-    }
-  }
-  return undefined;
-}
-
 /** Throws 415 unless the Content-Type is `application/pkcs7-mime` with `smime-type=CMC-request` (any case). */
 export function requireCmcRequestMediaType(contentType: string | null | undefined): void {
   if (essence(contentType) === undefined) {
     throw new UnsupportedMediaTypeError("Content-Type header is required");
   }
   const ok = essence(contentType) === "application/pkcs7-mime" &&
-    parameter(contentType!, "smime-type")?.toLowerCase() === "cmc-request";
+    mediaTypeParameter(contentType!, "smime-type")?.toLowerCase() === "cmc-request";
   if (!ok) {
     throw new UnsupportedMediaTypeError(
       `Unsupported Content-Type "${contentType}"; expected ${MEDIA.cmcRequest}`,

@@ -1,6 +1,6 @@
 import type { Handler } from "hono";
 import type { EstEnv } from "./env.ts";
-import { MethodNotAllowedError } from "./errors.ts";
+import { MethodNotAllowedError } from "../errors.ts";
 
 /**
  * For a path's other methods: OPTIONS answers 204 with Allow, anything else

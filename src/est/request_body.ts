@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { EstEnv } from "./env.ts";
-import { BadRequestError, PayloadTooLargeError, RequestTimeoutError } from "./errors.ts";
+import { concatChunks } from "../encoding/bytes.ts";
+import { BadRequestError, PayloadTooLargeError, RequestTimeoutError } from "../errors.ts";
 
 /**
  * The body of the request `c` answers, within `limit` bytes (413) and
@@ -86,17 +87,4 @@ export async function readLimitedBody(
     clearTimeout(timer);
   }
   return concatChunks(chunks);
-}
-
-/** The chunks of a stream joined into one array. */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let size = 0;
-  for (const chunk of chunks) size += chunk.byteLength;
-  const joined = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
 }

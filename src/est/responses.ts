@@ -1,6 +1,6 @@
 import { type Base64Layout, encodeResponseBody } from "./body_codec.ts";
 import { MEDIA } from "./media_types.ts";
-import { encodeCertsOnly } from "./pkcs7.ts";
+import { encodeCertsOnly } from "../pki/pkcs7.ts";
 
 /** A response (200 unless told) carrying DER as base64, sized, with Content-Transfer-Encoding (RFC 8951). */
 export function base64Response(

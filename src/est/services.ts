@@ -4,7 +4,7 @@ import type { AuthSettings, CsrAttrSpec, LabelSettings } from "../config/schema.
 import type { Realm } from "../realm/realm.ts";
 import type { ClientChainValidator } from "../tls/client_chain.ts";
 import type { Base64Layout } from "./body_codec.ts";
-import type { KeyPolicy } from "./csr.ts";
+import type { KeyPolicy } from "../pki/csr.ts";
 import type { ErrorStyle } from "./error_response.ts";
 
 /** Everything the EST routes need: the seams and the settings that shape requests and responses. */

@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Context, MiddlewareHandler } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { errorResponse, type ErrorStyle } from "../est/error_response.ts";
-import { UnavailableError } from "../est/errors.ts";
+import { UnavailableError } from "../errors.ts";
 import { connectionInfo } from "../tls/connection.ts";
 import type { AuditOutcome, AuditRecord, AuditSink } from "./audit_log.ts";
 

@@ -1,5 +1,5 @@
 import * as x509 from "@peculiar/x509";
-import { identityNameOf, jssDnString } from "../est/dn.ts";
+import { identityNameOf, jssDnString } from "../pki/dn.ts";
 
 /** How a client certificate is named to realms and authorisers. */
 export interface CertificateIdentity {

@@ -1,7 +1,7 @@
 import * as x509 from "@peculiar/x509";
 import type * as pkijs from "pkijs";
 import { loadPkijs } from "../crypto/active.ts";
-import { ACCEPTED_SIGNATURE_OIDS } from "../est/csr_signature_algorithm.ts";
+import { ACCEPTED_SIGNATURE_OIDS } from "../pki/csr_signature_algorithm.ts";
 import { type CertificateIdentity, certificateIdentity } from "../realm/certificate_identity.ts";
 
 /** Why a presented client certificate is used: to log in, or as the certificate being renewed. */

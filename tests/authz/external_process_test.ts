@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { AuthzRequest } from "../../src/authz/authorizer.ts";
 import { authorizerInput, ExternalProcessAuthorizer } from "../../src/authz/external_process.ts";
-import { InternalError } from "../../src/est/errors.ts";
+import { InternalError } from "../../src/errors.ts";
 import { tempDir } from "../support/temp.ts";
 
 const tmp = await tempDir({ prefix: "est-authz-" });

@@ -8,8 +8,8 @@ import {
   checkCsrRenewsCertificate,
 } from "../../src/authz/identity_rules.ts";
 import type { Authorizer } from "../../src/authz/authorizer.ts";
-import { parseCsr } from "../../src/est/csr.ts";
-import { ForbiddenError } from "../../src/est/errors.ts";
+import { parseCsr } from "../../src/pki/csr.ts";
+import { ForbiddenError } from "../../src/errors.ts";
 import type { Principal } from "../../src/realm/realm.ts";
 import { makeCsr, makeSelfSigned } from "../support/pki.ts";
 import { tempDir } from "../support/temp.ts";

@@ -5,7 +5,7 @@ import * as asn1js from "asn1js";
 import { type CaMaterial, loadOrCreateCa } from "../../src/backend/local_ca/ca_material.ts";
 import { LeafIssuer, type LeafRequest } from "../../src/backend/local_ca/leaf_certificate.ts";
 import type { LocalCaConfig } from "../../src/config/components.ts";
-import { parseCsr } from "../../src/est/csr.ts";
+import { parseCsr } from "../../src/pki/csr.ts";
 import { type KeySpec, makeCsr } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 

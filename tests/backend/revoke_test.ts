@@ -5,7 +5,7 @@ import { LocalCaBackend } from "../../src/backend/local_ca/local_ca_backend.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "../../src/backend/local_ca/revoke.ts";
 import type { LocalCaConfig } from "../../src/config/components.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { parseCsr } from "../../src/est/csr.ts";
+import { parseCsr } from "../../src/pki/csr.ts";
 import { makeCsr } from "../support/pki.ts";
 import * as x509 from "@peculiar/x509";
 import { tempDir } from "../support/temp.ts";

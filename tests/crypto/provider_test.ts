@@ -9,7 +9,8 @@ import {
   useCryptoProvider,
 } from "../../src/crypto/active.ts";
 import { openLibcrypto } from "../../src/crypto/openssl/libcrypto.ts";
-import { CryptoProviderError, selectCryptoProvider } from "../../src/crypto/provider.ts";
+import { CryptoProviderError } from "../../src/crypto/provider.ts";
+import { selectCryptoProvider } from "../../src/crypto/select_provider.ts";
 import { openssl, PROVIDERS, webcrypto } from "./providers.ts";
 
 const unloadable = () => {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { toPem } from "../../src/backend/local_ca/key_algorithms.ts";
+import { toPem } from "../../src/encoding/pem.ts";
 import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
 import type { CryptoProvider } from "../../src/crypto/provider.ts";
 import { webCryptoProvider } from "../../src/crypto/webcrypto.ts";

@@ -142,7 +142,7 @@ Deno.test("authenticate: a realm that fails is 503 with Retry-After, an EstError
     headers: { "Content-Type": "application/pkcs10", Authorization: `Basic ${btoa("u:p")}` },
   });
   assert.equal(viaBasic.status, 503);
-  const { ForbiddenError } = await import("../../src/est/errors.ts");
+  const { ForbiddenError } = await import("../../src/errors.ts");
   const refusing = passwordOnly(() => Promise.reject(new ForbiddenError("account locked")));
   const locked = await createEstApp(services(refusing)).request("/.well-known/est/simpleenroll", {
     method: "POST",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeBase64, decodeRequestBody, encodeResponseBody } from "../../src/est/body_codec.ts";
-import { BadRequestError } from "../../src/est/errors.ts";
+import { BadRequestError } from "../../src/errors.ts";
 
 const LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 const der = new Uint8Array(Array.from({ length: 200 }, (_, i) => (i * 37 + 0x30) & 0xff));

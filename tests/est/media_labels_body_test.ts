@@ -4,9 +4,10 @@ import {
   PayloadTooLargeError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
-} from "../../src/est/errors.ts";
+} from "../../src/errors.ts";
 import { resolveLabel } from "../../src/est/labels.ts";
-import { essence, requireCmcRequestMediaType, requireMediaType } from "../../src/est/media_types.ts";
+import { essence } from "../../src/encoding/media_type.ts";
+import { requireCmcRequestMediaType, requireMediaType } from "../../src/est/media_types.ts";
 import { readLimitedBody } from "../../src/est/request_body.ts";
 
 Deno.test("media types: essence ignores case and parameters", () => {

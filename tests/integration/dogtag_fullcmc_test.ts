@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeCertsOnly } from "../../src/est/pkcs7_decode.ts";
+import { decodeCertsOnly } from "../../src/pki/pkcs7_decode.ts";
 import { makeCmcRequest, readCmcStatus } from "../support/cmc.ts";
 import { curl, type CurlOptions } from "../support/curl.ts";
 import { ciBackendConf, propertiesText, startDogtagEst } from "../support/dogtag.ts";

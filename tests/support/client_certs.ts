@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
-import { importPrivateKeyPem, toPem } from "../../src/backend/local_ca/key_algorithms.ts";
+import { importPrivateKeyPem } from "../../src/backend/local_ca/key_algorithms.ts";
+import { toPem } from "../../src/encoding/pem.ts";
 import { curl } from "./curl.ts";
 import { makeCsr } from "./pki.ts";
 import { ALICE, certsFromPkcs7Base64, type TestServer } from "./server.ts";

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { toPem } from "../../src/backend/local_ca/key_algorithms.ts";
-import { encodeCertsOnly } from "../../src/est/pkcs7.ts";
+import { toPem } from "../../src/encoding/pem.ts";
+import { encodeCertsOnly } from "../../src/pki/pkcs7.ts";
 
 /** The keys and certificates of a fake Dogtag CA: the host CA and lightweight sub-CAs, issuing real certificates. */
 

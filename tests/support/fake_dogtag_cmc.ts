@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { encodeCertsOnly } from "../../src/est/pkcs7.ts";
+import { encodeCertsOnly } from "../../src/pki/pkcs7.ts";
 import { cmcStatusResponse, csrOfCmcRequest } from "./cmc.ts";
 import type { FakeCaPki } from "./fake_ca_pki.ts";
 

@@ -1,4 +1,4 @@
-import { concatChunks } from "../../est/request_body.ts";
+import { concatChunks } from "../../encoding/bytes.ts";
 
 /**
  * The HTTP client towards the Dogtag CA: one keep-alive connection pool for

@@ -1,5 +1,5 @@
-import { essence } from "../../est/media_types.ts";
-import { type EstError, InternalError, UnavailableError, UpstreamError } from "../../est/errors.ts";
+import { essence } from "../../encoding/media_type.ts";
+import { type EstError, InternalError, UnavailableError, UpstreamError } from "../../errors.ts";
 import { type CaResponse, CaUnreachableError } from "./ca_client.ts";
 
 /**

@@ -1,6 +1,5 @@
-import { decodeCertsOnly } from "../../est/pkcs7_decode.ts";
-
-const ARMOUR = /^-----BEGIN PKCS7-----\r?$([\s\S]*?)^-----END PKCS7-----\r?$/m;
+import { pemDerOf } from "../../encoding/pem.ts";
+import { decodeCertsOnly } from "../../pki/pkcs7_decode.ts";
 
 /**
  * The certificates of the CA's chain answer: a certs-only SignedData in
@@ -8,8 +7,7 @@ const ARMOUR = /^-----BEGIN PKCS7-----\r?$([\s\S]*?)^-----END PKCS7-----\r?$/m;
  * the text is not that.
  */
 export function certificatesOfPemPkcs7(text: string): Uint8Array<ArrayBuffer>[] {
-  const armoured = ARMOUR.exec(text);
-  if (armoured === null) throw new Error("no PKCS7 PEM block in the CA's chain");
-  const der = Uint8Array.fromBase64(armoured[1].replace(/\s+/g, ""));
+  const [der] = pemDerOf(text, "PKCS7");
+  if (der === undefined) throw new Error("no PKCS7 PEM block in the CA's chain");
   return decodeCertsOnly(der);
 }

@@ -4,7 +4,8 @@ import { readFile } from "node:fs/promises";
 import * as x509 from "@peculiar/x509";
 import type { DogtagRaConfig } from "../../config/components.ts";
 import { ConfigError } from "../../config/errors.ts";
-import { samePublicKey, toPem } from "../local_ca/key_algorithms.ts";
+import { pemDerOf, toPem } from "../../encoding/pem.ts";
+import { samePublicKey } from "../local_ca/key_algorithms.ts";
 import { readPkcs12 } from "./pkcs12.ts";
 
 /** The TLS client certificate this server shows the CA (Dogtag's NSS `nickname`), PEM. */
@@ -41,10 +42,11 @@ async function read(file: string): Promise<Uint8Array<ArrayBuffer>> {
 
 async function fromPem(certFile: string, keyFile: string): Promise<ClientIdentity> {
   const pem = new TextDecoder().decode(await read(certFile));
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   let certificates: Uint8Array<ArrayBuffer>[];
   try {
-    certificates = blocks.map((block) => new Uint8Array(new x509.X509Certificate(block).rawData));
+    certificates = pemDerOf(pem, "CERTIFICATE").map((der) =>
+      new Uint8Array(new x509.X509Certificate(der).rawData)
+    );
   } catch (err) {
     throw new ConfigError([{ file: certFile, message: `unreadable certificate: ${(err as Error).message}` }]);
   }

@@ -1,5 +1,5 @@
 import * as x509 from "@peculiar/x509";
-import { BadRequestError, InternalError } from "../../est/errors.ts";
+import { BadRequestError, InternalError } from "../../errors.ts";
 
 /**
  * The JSON of Dogtag's REST API v2 that enrollment uses (names are

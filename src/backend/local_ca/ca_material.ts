@@ -6,6 +6,7 @@ import * as x509 from "@peculiar/x509";
 import type { LocalCaConfig } from "../../config/components.ts";
 import { activeCrypto } from "../../crypto/active.ts";
 import { ConfigError } from "../../config/errors.ts";
+import { pemBlocks, toPem } from "../../encoding/pem.ts";
 import { writeFileAtomic } from "../../ops/atomic_file.ts";
 import {
   exportPrivateKeyPem,
@@ -13,7 +14,6 @@ import {
   type KeyAlgorithm,
   keyAlgorithm,
   samePublicKey,
-  toPem,
 } from "./key_algorithms.ts";
 import { randomSerialHex } from "./serial.ts";
 
@@ -76,10 +76,10 @@ async function loadCaFiles(
 }
 
 function readCertificates(pem: string, file: string): x509.X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemBlocks(pem).filter((b) => b.label === "CERTIFICATE");
   if (blocks.length === 0) throw new ConfigError([{ file, message: "no PEM certificate found" }]);
   try {
-    return blocks.map((b) => new x509.X509Certificate(b));
+    return blocks.map((b) => new x509.X509Certificate(Uint8Array.fromBase64(b.base64.replace(/\s+/g, ""))));
   } catch (err) {
     throw new ConfigError([{ file, message: `unreadable certificate: ${(err as Error).message}` }]);
   }

@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import type * as x509 from "@peculiar/x509";
+import { equalBytes } from "../../encoding/bytes.ts";
+import { toPem } from "../../encoding/pem.ts";
 import type { CaKeyType } from "../../config/components.ts";
 
 /** WebCrypto parameters to generate, import and sign with one kind of key. */
@@ -97,14 +99,7 @@ export async function exportPrivateKeyPem(
   return toPem(der, "PRIVATE KEY");
 }
 
-/** PEM armour around DER. */
-export function toPem(der: Uint8Array<ArrayBuffer>, label: string): string {
-  const b64 = der.toBase64().replace(/.{64}/g, "$&\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
 /** True when two certificates carry the same public key. */
 export function samePublicKey(spki: Uint8Array<ArrayBuffer>, cert: x509.X509Certificate): boolean {
-  const other = new Uint8Array(cert.publicKey.rawData);
-  return spki.byteLength === other.byteLength && spki.every((v, i) => v === other[i]);
+  return equalBytes(spki, cert.publicKey.rawData);
 }

@@ -14,12 +14,12 @@ import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
 import { x509SignaturesOf } from "../../crypto/x509_signatures.ts";
 import { constructed, contextTag, der, SEQUENCE } from "../../der/elements.ts";
-import type { SubjectKey } from "../../est/csr.ts";
+import type { SubjectKey } from "../../pki/csr.ts";
+import { NAMED_OIDS } from "../../pki/oids.ts";
 import type { CaMaterial } from "./ca_material.ts";
 
-const SAN_OID = "2.5.29.17";
 const SKI_OID = "2.5.29.14";
-const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SAN_OID)));
+const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(NAMED_OIDS.subjectAltName)));
 const SKI_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SKI_OID)));
 const CRITICAL = der(new ASN1Boolean(true));
 

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import type { EstEnv } from "../env.ts";
-import { NotFoundError } from "../errors.ts";
+import { NotFoundError } from "../../errors.ts";
 import { resolveLabel } from "../labels.ts";
 import { MEDIA } from "../media_types.ts";
-import { encodeCertsOnly } from "../pkcs7.ts";
+import { encodeCertsOnly } from "../../pki/pkcs7.ts";
 import { base64Response } from "../responses.ts";
 import type { EstServices } from "../services.ts";
 

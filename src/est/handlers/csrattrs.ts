@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { encodeCsrAttrs } from "../csrattrs.ts";
+import { encodeCsrAttrs } from "../../pki/csrattrs.ts";
 import type { EstEnv } from "../env.ts";
 import { resolveLabel } from "../labels.ts";
 import { MEDIA } from "../media_types.ts";

@@ -3,7 +3,7 @@ import { authorizeFullCmc } from "../../authz/enrollment_policy.ts";
 import { authenticate, authPolicyFor, authzDataOf } from "../authenticate.ts";
 import { decodeRequestBody } from "../body_codec.ts";
 import type { EstEnv } from "../env.ts";
-import { NotImplementedError } from "../errors.ts";
+import { NotImplementedError } from "../../errors.ts";
 import { resolveLabel } from "../labels.ts";
 import { MEDIA, requireCmcRequestMediaType } from "../media_types.ts";
 import { readRequestBody } from "../request_body.ts";
@@ -34,7 +34,7 @@ export function fullCmcHandler(services: EstServices) {
     const body = await readRequestBody(c, settings.maxBodyBytes, settings.bodyTimeoutMs);
     const cmcRequest = decodeRequestBody(body, CMC_PEM_LABELS);
     // Loaded on first use: only servers with an upstream CA answer /fullcmc, and it brings pkijs.
-    const { checkCmcRequest, httpStatusOfCmcStatus } = await import("../cmc.ts");
+    const { checkCmcRequest, httpStatusOfCmcStatus } = await import("../../pki/cmc.ts");
     checkCmcRequest(cmcRequest);
     const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");

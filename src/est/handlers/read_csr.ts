@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { decodeRequestBody } from "../body_codec.ts";
-import { parseCsr, type ParsedCsr } from "../csr.ts";
+import { parseCsr, type ParsedCsr } from "../../pki/csr.ts";
 import type { EstEnv } from "../env.ts";
 import { MEDIA, requireMediaType } from "../media_types.ts";
 import { readRequestBody } from "../request_body.ts";

@@ -11,7 +11,7 @@ import {
   requestIdOf,
   requestInfoOf,
 } from "../../../src/backend/dogtag_ra/enrollment_request.ts";
-import { BadRequestError, InternalError } from "../../../src/est/errors.ts";
+import { BadRequestError, InternalError } from "../../../src/errors.ts";
 
 const TEMPLATE = {
   Attributes: { Attribute: [] },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dogtagErrorBody, errorResponse } from "../../src/est/error_response.ts";
+import { dogtagErrorBody, errorResponse } from "../src/est/error_response.ts";
 import {
   BadRequestError,
   type EstError,
@@ -14,7 +14,7 @@ import {
   UnavailableError,
   UnsupportedMediaTypeError,
   UpstreamError,
-} from "../../src/est/errors.ts";
+} from "../src/errors.ts";
 
 Deno.test("errors: each class carries its status, message and headers", () => {
   const cases: [EstError, number, Record<string, string>][] = [

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from "@peculiar/asn1-x509";
-import { identityNameOf, jssDnString, readName } from "../../src/est/dn.ts";
+import { identityNameOf, jssDnString, readName } from "../../src/pki/dn.ts";
 
 const nameDer = (json: Record<string, string[]>[]) => new x509.Name(json as x509.JsonName).toArrayBuffer();
 

@@ -2,8 +2,8 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
 import * as asn1js from "asn1js";
-import { parseCsr } from "../../src/est/csr.ts";
-import { BadRequestError } from "../../src/est/errors.ts";
+import { parseCsr } from "../../src/pki/csr.ts";
+import { BadRequestError } from "../../src/errors.ts";
 
 /**
  * CSRs built element by element (and signed, so that only the element

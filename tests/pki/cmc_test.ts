@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as asn1js from "asn1js";
-import { checkCmcRequest, httpStatusOfCmcStatus } from "../../src/est/cmc.ts";
-import { BadRequestError } from "../../src/est/errors.ts";
-import { encodeCertsOnly } from "../../src/est/pkcs7.ts";
+import { checkCmcRequest, httpStatusOfCmcStatus } from "../../src/pki/cmc.ts";
+import { BadRequestError } from "../../src/errors.ts";
+import { encodeCertsOnly } from "../../src/pki/pkcs7.ts";
 import { cmcStatusResponse } from "../support/cmc.ts";
 
 Deno.test("cmc: a SignedData or AuthenticatedData ContentInfo passes; anything else is 400", () => {

@@ -1,8 +1,8 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
-import { parseCsr } from "../../src/est/csr.ts";
-import { BadRequestError } from "../../src/est/errors.ts";
+import { parseCsr } from "../../src/pki/csr.ts";
+import { BadRequestError } from "../../src/errors.ts";
 import { makeCsr } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";

@@ -1,6 +1,6 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { BadRequestError } from "./errors.ts";
+import { BadRequestError } from "../errors.ts";
 
 /** Full CMC (RFC 5272, RFC 7030 §4.3): what this server checks on a request and how it reports the CA's status. */
 

@@ -1,6 +1,6 @@
 import { ASN1Integer, ASN1ObjectIdentifier, encodeObjectIdentifier } from "@oslojs/asn1";
 import { constructed, contextTag, der, SEQUENCE, SET } from "../der/elements.ts";
-import { concatChunks } from "./request_body.ts";
+import { concatChunks } from "../encoding/bytes.ts";
 
 const ID_DATA = "1.2.840.113549.1.7.1";
 export const ID_SIGNED_DATA = "1.2.840.113549.1.7.2";

@@ -24,11 +24,12 @@ import {
   wholeBitsOf,
 } from "../der/reader.ts";
 import { jssDnOf, type NameAttribute, readName } from "./dn.ts";
-import { BadRequestError } from "./errors.ts";
+import { BadRequestError } from "../errors.ts";
+import { NAMED_OIDS } from "./oids.ts";
 
 export type { KeyPolicy, SubjectKey };
 
-const SAN = oidKey("2.5.29.17");
+const SAN = oidKey(NAMED_OIDS.subjectAltName);
 const CHALLENGE_PASSWORD = oidKey("1.2.840.113549.1.9.7");
 const EXTENSION_REQUEST = oidKey("1.2.840.113549.1.9.14");
 

@@ -10,7 +10,7 @@ import {
   oidKeyOf,
   UNIVERSAL,
 } from "../der/reader.ts";
-import { BadRequestError } from "./errors.ts";
+import { BadRequestError } from "../errors.ts";
 
 /** The WebCrypto algorithm of a CSR's signature: name, hash and (RSA-PSS) salt length. */
 export type SignatureAlgorithm = Algorithm & { hash?: string; saltLength?: number };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeCsrAttrs } from "../../src/est/csrattrs.ts";
+import { encodeCsrAttrs } from "../../src/pki/csrattrs.ts";
 import { runOk } from "../support/tools.ts";
 
 Deno.test("csrattrs: the RFC 7030 §4.5.2 example shape encodes and openssl parses it", async () => {
