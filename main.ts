@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { ConfigError } from "./src/config/errors.ts";
 import { renderEffectiveConfig } from "./src/config/effective.ts";
+import { loadSettings } from "./src/config/boundary.ts";
 import { loadConfig } from "./src/config/load.ts";
 import { closeLogging, setupLogging } from "./src/ops/logging.ts";
 import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
@@ -20,10 +21,27 @@ usage:
   pki-est-server --version | --help
 
 DIR defaults to $EST_CONFIG_DIR, else /etc/pki/est.
-signals: SIGTERM/SIGINT drain in-flight requests and exit; SIGHUP reloads the TLS certificate,
-realm, authorizer and client trust anchors (a configuration that does not load is ignored).
+signals: SIGTERM/SIGINT drain in-flight requests and exit; SIGHUP reloads the configuration (TLS
+certificate, client trust anchors, realm, authorizer, labels, auth and log settings; a configuration
+that does not load is refused and the running one kept; what needs a restart is logged).
 exit codes: 0 clean shutdown, 1 start failure, 2 bad configuration or usage.
 `;
+
+/** A command line that cannot be run; exit 2 with the reason and the usage. */
+class UsageError extends Error {}
+
+/** Subcommands and how many positional arguments each takes after its name. */
+const COMMANDS: Record<
+  string,
+  { args: number; run: (dir: string, args: string[], reason: string) => Promise<number> }
+> = {
+  "check-config": {
+    args: 0,
+    run: async (dir) => print(renderEffectiveConfig((await loadSettings(dir)).parsed), 0),
+  },
+  serve: { args: 0, run: (dir) => serve(dir) },
+  revoke: { args: 1, run: (dir, args, reason) => Promise.resolve(revoke(dir, args[0], reason)) },
+};
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,23 +56,26 @@ async function main(args: string[]): Promise<number> {
   });
   if (values.help) return print(USAGE, 0);
   if (values.version) return print(`${VERSION}\n`, 0);
-  const dir = values.config ?? Deno.env.get("EST_CONFIG_DIR") ?? "/etc/pki/est";
-  switch (positionals[0]) {
-    case "check-config":
-      return print(renderEffectiveConfig(loadConfig(dir)), 0);
-    case "serve":
-      return await serve(dir);
-    case "revoke":
-      return revoke(dir, positionals[1], values.reason);
-    default:
-      return print(USAGE, 2, true);
+  const [name, ...rest] = positionals;
+  if (name === undefined) throw new UsageError("no command given");
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+  if (rest.length > command.args) {
+    throw new UsageError(
+      `${name} takes ${command.args === 0 ? "no arguments" : `${command.args} argument`}; ` +
+        `unexpected "${rest[command.args]}"${
+          name === "serve" || name === "check-config" ? " (use --config DIR)" : ""
+        }`,
+    );
   }
+  const dir = values.config ?? Deno.env.get("EST_CONFIG_DIR") ?? "/etc/pki/est";
+  return await command.run(dir, rest, values.reason);
 }
 
 async function serve(dir: string): Promise<number> {
-  const config = loadConfig(dir);
-  await setupLogging(config.log);
-  const server = await startServer(config);
+  const settings = await loadSettings(dir);
+  await setupLogging(settings.log);
+  const server = await startServer(settings);
   Deno.addSignalListener("SIGHUP", () => void server.reload());
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, resolve);
@@ -66,9 +87,9 @@ async function serve(dir: string): Promise<number> {
 
 function revoke(dir: string, serialArg: string | undefined, reason: string): number {
   const serial = serialArg === undefined ? undefined : normalizeSerial(serialArg);
-  if (serial === undefined) return print(`revoke needs a hex serial\n\n${USAGE}`, 2, true);
+  if (serial === undefined) throw new UsageError("revoke needs a hex serial");
   if (!isRevocationReason(reason)) {
-    return print(`unknown reason "${reason}"; use one of ${REVOCATION_REASONS.join(", ")}`, 2, true);
+    throw new UsageError(`unknown reason "${reason}"; use one of ${REVOCATION_REASONS.join(", ")}`);
   }
   const outcome = revokeCertificate(loadConfig(dir), serial, reason);
   switch (outcome.status) {
@@ -99,7 +120,10 @@ if (import.meta.main) {
     if (err instanceof ConfigError) {
       console.error(err.message);
       code = 2;
-    } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    } else if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"))
+    ) {
       console.error(`${(err as Error).message}\n\n${USAGE}`);
       code = 2;
     } else {

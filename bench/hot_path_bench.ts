@@ -40,7 +40,7 @@ const ctx = {
   principal: { name: "bench", roles: [], method: "password" as const },
   requestId: "bench",
   remoteAddr: "127.0.0.1",
-  profile: {},
+  issuance: {},
 };
 const issued = await ca.enroll(csr, ctx);
 const chain = await ca.caCerts();

@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ExternalProcessConfig } from "../config/components.ts";
 import { InternalError } from "../errors.ts";
-import { concatChunks } from "../encoding/bytes.ts";
+import { readBounded } from "../encoding/bounded_stream.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.ts";
 
@@ -44,8 +44,8 @@ export class ExternalProcessAuthorizer implements Authorizer {
       }, this.config.timeout * 1000);
     });
     const run = async (): Promise<AuthzDecision> => {
-      const stdout = readCapped(child.stdout);
-      const stderr = readCapped(child.stderr);
+      const stdout = readOutput(child.stdout);
+      const stderr = readOutput(child.stderr);
       await writeInput(child.stdin, authorizerInput(request));
       const [status, out, err] = await Promise.all([child.status, stdout, stderr]);
       log.debug("authorizer {executable} exited {code}", {
@@ -108,12 +108,7 @@ async function writeInput(stdin: WritableStream<Uint8Array<ArrayBuffer>>, json: 
   }
 }
 
-async function readCapped(stream: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<string> {
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    if (size < OUTPUT_CAP) chunks.push(chunk.subarray(0, OUTPUT_CAP - size));
-    size += chunk.byteLength;
-  }
-  return new TextDecoder().decode(concatChunks(chunks));
+/** The process's output as text, at most OUTPUT_CAP bytes of it (the rest is read and dropped). */
+async function readOutput(stream: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<string> {
+  return new TextDecoder().decode((await readBounded(stream, OUTPUT_CAP, "drain")).bytes);
 }

@@ -3,9 +3,13 @@ import type { ParsedCsr } from "../pki/csr.ts";
 import type { CheckResult, Principal } from "../realm/realm.ts";
 
 /** The per-label issuance settings a backend applies (absent fields use its defaults). */
-export interface IssuanceProfile {
+export interface IssuanceSettings {
+  /** Local CA: days the certificate is valid. */
   validityDays?: number;
+  /** Local CA: the extended key usages to certify. */
   extendedKeyUsage?: string[];
+  /** Upstream CA: the profile that issues (Dogtag's profile ID). */
+  caProfile?: string;
 }
 
 /** Everything a backend may need to know about who asks and how. */
@@ -16,11 +20,11 @@ export interface EnrollContext {
   remoteAddr: string;
   /** DER of the TLS client certificate chain, leaf first, when one was presented. */
   clientCertChain?: Uint8Array<ArrayBuffer>[];
-  profile: IssuanceProfile;
+  issuance: IssuanceSettings;
 }
 
 /** Who sends a full CMC request and how (as for enrollment, without an issuance profile). */
-export type FullCmcContext = Omit<EnrollContext, "profile">;
+export type FullCmcContext = Omit<EnrollContext, "issuance">;
 
 /** The CA's answer to a full CMC request: its CMC status and the DER response to hand back. */
 export interface FullCmcResult {

@@ -41,6 +41,18 @@ export interface EstConfig {
   authorizer: AuthorizerConfig;
   /** Where each component was configured: "server.toml", "backend.conf", ... or "default". */
   sources: Record<ComponentRole, string>;
+  /**
+   * The file and line that set a key, by "section.key" as server.toml spells it
+   * (`server.tls_cert`) or "role.key" for a component (`backend.caBundle`), for
+   * faults found after parsing (files that cannot be read or used).
+   */
+  locations: Record<string, KeyLocation>;
+}
+
+/** Where a key was set. */
+export interface KeyLocation {
+  file: string;
+  line?: number;
 }
 
 const SERVER_TOML = "server.toml";
@@ -76,11 +88,22 @@ export function loadConfig(dir: string): EstConfig {
 
   const components: Partial<Record<ComponentRole, unknown>> = {};
   const sources = {} as Record<ComponentRole, string>;
+  const locations: Record<string, KeyLocation> = {};
   for (const role of ["backend", "realm", "authorizer"] as const) {
     const source = componentSource(root, role, toml, issues);
     sources[role] = source?.file ?? "default";
-    if (source) components[role] = parseComponent(root, role, source, issues);
+    if (source === undefined) continue;
+    components[role] = parseComponent(root, role, source, issues);
+    for (const [key, entry] of source.entries) {
+      locations[`${role}.${key}`] = { file: source.file, line: entry.line };
+    }
   }
+  flatten(toml.data, [], (path) => {
+    if (path[0] in sources) return;
+    for (let n = 2; n <= path.length; n++) {
+      locations[path.slice(0, n).join(".")] ??= { file: SERVER_TOML, line: toml.lineOf(path.slice(0, n)) };
+    }
+  });
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
 
   const settings = parsed.data;
@@ -109,8 +132,9 @@ export function loadConfig(dir: string): EstConfig {
     realm: components.realm as RealmConfig | undefined,
     authorizer: (components.authorizer as AuthorizerConfig | undefined) ?? defaultAuthorizer(),
     sources,
+    locations,
   };
-  checkDemoCredentials(config, toml);
+  checkDemoCredentials(config);
   return config;
 }
 
@@ -245,15 +269,29 @@ function zodIssues(
 
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/;
 
-/** A realm marked `demo = true` holds published credentials: never on a reachable address. */
-function checkDemoCredentials(config: EstConfig, toml: TomlSource): void {
-  if (!config.realm?.demo || LOOPBACK.test(config.server.bind.host)) return;
+/**
+ * Passwords published in this project's and Dogtag's shipped and example
+ * configurations: anyone can try them, so they never guard a reachable server.
+ */
+export const PUBLISHED_PASSWORDS: readonly string[] = ["estpass", "Secret.123", "4me2Test"];
+
+/**
+ * A realm marked `demo = true`, or holding a published password, never serves
+ * on a reachable address: the flag is a reminder, the password is the check.
+ */
+function checkDemoCredentials(config: EstConfig): void {
+  const realm = config.realm;
+  if (realm?.kind !== "in-memory" || LOOPBACK.test(config.server.bind.host)) return;
+  const published = PUBLISHED_PASSWORDS.includes(realm.password);
+  if (!published && !realm.demo) return;
   const file = config.sources.realm;
+  const key = published ? "password" : "demo";
   throw new ConfigError([{
     file,
-    line: file === SERVER_TOML ? toml.lineOf(["realm", "demo"]) : undefined,
-    key: file === SERVER_TOML ? "realm.demo" : "demo",
-    message:
-      `the realm holds the published demo credentials, which are refused on the non-loopback bind ${config.server.bind.host}; set your own password and remove "demo"`,
+    line: config.locations[`realm.${key}`]?.line,
+    key: file === SERVER_TOML ? `realm.${key}` : key,
+    message: published
+      ? `a published demo password is refused on the non-loopback bind ${config.server.bind.host}; set a password of your own`
+      : `the realm holds the published demo credentials, which are refused on the non-loopback bind ${config.server.bind.host}; set your own password and remove "demo"`,
   }]);
 }

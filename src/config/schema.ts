@@ -111,6 +111,8 @@ const authSection = z.strictObject({
 
 const labelSection = z.strictObject({
   validity_days: integer(1, 36500).optional(),
+  /** The CA profile that issues for this label (Dogtag RA backend only). */
+  profile: text.optional(),
   extended_key_usage: extendedKeyUsages.optional(),
   csrattrs: csrAttrs.optional(),
   auth_methods: authMethods.optional(),

@@ -1,3 +1,12 @@
+/**
+ * Registers the configured crypto provider with the libraries that take a
+ * process-wide engine (@peculiar/x509's default provider, pkijs's engine for
+ * chain validation, CMS and PKCS#12). Code of this project does not read it:
+ * the provider's `Crypto` is passed to the CSR parser and the CA.
+ *
+ * @module
+ */
+
 import { getLogger } from "@logtape/logtape";
 import * as x509 from "@peculiar/x509";
 import type * as Pkijs from "pkijs";
@@ -13,9 +22,9 @@ let pkijsLoaded:
   | undefined;
 
 /**
- * Makes `provider` the one @peculiar/x509 and pkijs use by default (CSR
- * verification, chain validation) and the one new CA keys are made with.
- * Holders of long-lived keys keep the `Crypto` they made them with.
+ * Makes `provider` the one @peculiar/x509 and pkijs use by default (chain
+ * validation, CMS, PKCS#12). Holders of long-lived keys keep the `Crypto`
+ * they made them with.
  */
 export function useCryptoProvider(provider: CryptoProvider): CryptoProvider {
   active = provider;
@@ -64,9 +73,4 @@ export function useConfiguredCryptoProvider(choice: CryptoProviderChoice): Crypt
     description: provider.description,
   });
   return provider;
-}
-
-/** The active provider's `Crypto`; the built-in WebCrypto until one is chosen. */
-export function activeCrypto(): Crypto {
-  return active?.crypto ?? globalThis.crypto;
 }

@@ -1,5 +1,12 @@
+/**
+ * The HTTP application: EST operations (each mounted with and without a
+ * label), service endpoints, request IDs, access log, metrics, audit, errors.
+ *
+ * @module
+ */
+
 import { getLogger } from "@logtape/logtape";
-import { type Context, type Handler, Hono, type Next } from "hono";
+import { type Context, type Handler, Hono, type MiddlewareHandler, type Next } from "hono";
 import { accessLogMiddleware } from "../ops/access_log.ts";
 import type { AuditSink } from "../ops/audit_log.ts";
 import { auditMiddleware } from "../ops/audit_middleware.ts";
@@ -12,26 +19,26 @@ import { errorResponse } from "./error_response.ts";
 import { EstError, NotFoundError } from "../errors.ts";
 import { caCertsHandler } from "./handlers/cacerts.ts";
 import { csrAttrsHandler } from "./handlers/csrattrs.ts";
+import { enrollHandler } from "./handlers/enroll.ts";
 import { fullCmcHandler } from "./handlers/fullcmc.ts";
-import { simpleEnrollHandler } from "./handlers/simpleenroll.ts";
-import { simpleReenrollHandler } from "./handlers/simplereenroll.ts";
+import { resolveLabel } from "./labels.ts";
 import { methodGuard } from "./method_guard.ts";
-import type { EstServices } from "./services.ts";
+import type { EstServices, ServicesSource } from "./services.ts";
 
 const log = getLogger(["est", "http"]);
 
 interface Operation {
   name: string;
   method: "GET" | "POST";
-  handler: (services: EstServices) => Handler<EstEnv>;
+  handler: Handler<EstEnv>;
 }
 
 /** The EST operations served, each mounted with and without a label segment. */
 const OPERATIONS: readonly Operation[] = [
   { name: "cacerts", method: "GET", handler: caCertsHandler },
   { name: "csrattrs", method: "GET", handler: csrAttrsHandler },
-  { name: "simpleenroll", method: "POST", handler: simpleEnrollHandler },
-  { name: "simplereenroll", method: "POST", handler: simpleReenrollHandler },
+  { name: "simpleenroll", method: "POST", handler: enrollHandler("simpleenroll") },
+  { name: "simplereenroll", method: "POST", handler: enrollHandler("simplereenroll") },
   { name: "fullcmc", method: "POST", handler: fullCmcHandler },
 ];
 
@@ -41,37 +48,47 @@ export interface Observers {
   audit?: AuditSink;
 }
 
+/** Names the operation and resolves the label once (404 for one not served) before the handler runs. */
+function routeTo(operation: string): MiddlewareHandler<EstEnv> {
+  return async (c: Context<EstEnv>, next: Next) => {
+    c.set("operation", operation);
+    const label = c.req.param("label");
+    c.set("label", label);
+    const { settings, backend } = c.get("services");
+    c.set("labelPolicy", resolveLabel(label, settings.labels, backend));
+    await next();
+  };
+}
+
 /**
- * Builds the HTTP application: EST operations, service endpoints, request
- * IDs, access log, metrics, audit, errors.
+ * Builds the HTTP application over `source`: fixed services, or a function
+ * giving the current snapshot, read once as each request arrives.
  */
-export function createEstApp(services: EstServices, observers: Observers = {}): Hono<EstEnv> {
-  const style = services.settings.errorStyle;
+export function createEstApp(source: ServicesSource, observers: Observers = {}): Hono<EstEnv> {
+  const current: () => EstServices = typeof source === "function" ? source : () => source;
   const app = new Hono<EstEnv>({ strict: true });
+  app.use(async (c, next) => {
+    c.set("services", current());
+    await next();
+  });
   app.use(requestIdMiddleware, accessLogMiddleware);
   if (observers.metrics) app.use(metricsMiddleware(observers.metrics));
-  const audit = observers.audit && auditMiddleware(observers.audit, style);
+  const audit = observers.audit && auditMiddleware(observers.audit);
   for (const op of OPERATIONS) {
-    const handler = op.handler(services);
     const allow = op.method === "GET" ? ["GET", "HEAD"] : ["POST"];
     for (const path of [`/.well-known/est/${op.name}`, `/.well-known/est/:label/${op.name}`]) {
-      const route = async (c: Context<EstEnv>, next: Next) => {
-        c.set("operation", op.name);
-        c.set("label", c.req.param("label"));
-        await next();
-      };
-      if (audit && op.method === "POST") app.on(op.method, path, route, audit, handler);
-      else app.on(op.method, path, route, handler);
+      if (audit && op.method === "POST") app.on(op.method, path, routeTo(op.name), audit, op.handler);
+      else app.on(op.method, path, routeTo(op.name), op.handler);
       app.all(path, methodGuard(allow, op.name));
     }
   }
-  mountServiceRoutes(app, services);
-  app.notFound(() => errorResponse(new NotFoundError("Not found"), style));
+  mountServiceRoutes(app);
+  app.notFound((c) => errorResponse(new NotFoundError("Not found"), c.get("services").settings.errorStyle));
   app.onError((err, c) => {
     if (!(err instanceof EstError) || err.status >= 500) {
       log.error("request {requestId} failed: {error}", { requestId: c.get("requestId"), error: err });
     }
-    return errorResponse(err, style);
+    return errorResponse(err, c.get("services").settings.errorStyle);
   });
   return app;
 }

@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type * as x509 from "@peculiar/x509";
 import type { Context } from "hono";
 import type { AuthzData } from "../authz/authorizer.ts";
-import type { LabelSettings } from "../config/schema.ts";
+import type { LabelPolicy } from "../config/settings.ts";
 import { parseBasicAuthorization } from "../realm/basic_credentials.ts";
 import type { CertificateIdentity } from "../realm/certificate_identity.ts";
 import type { Principal } from "../realm/realm.ts";
@@ -27,11 +27,11 @@ export interface AuthPolicy {
 }
 
 /** The auth policy of a path: the server's, with the label's overrides. */
-export function authPolicyFor(services: EstServices, label: LabelSettings | undefined): AuthPolicy {
+export function authPolicyFor(services: EstServices, label: LabelPolicy | undefined): AuthPolicy {
   const auth = services.settings.auth;
   return {
-    methods: label?.auth_methods ?? auth.methods,
-    certExcludesBasic: label?.cert_excludes_basic ?? auth.cert_excludes_basic,
+    methods: label?.authMethods ?? auth.methods,
+    certExcludesBasic: label?.certExcludesBasic ?? auth.certExcludesBasic,
   };
 }
 
@@ -45,7 +45,7 @@ export async function authenticate(
   services: EstServices,
   policy: AuthPolicy,
 ): Promise<Authenticated> {
-  const realmName = services.settings.auth.realm_name;
+  const realmName = services.settings.auth.realmName;
   const { peerChain } = connectionInfo(c);
   if (peerChain.length > 0 && policy.methods.includes("cert")) {
     const verdict = await services.clientCerts.validate(peerChain, "authentication");
@@ -92,7 +92,7 @@ export async function authenticateRenewal(
   }
   const principal = await certificatePrincipal(services, verdict.identity);
   if (principal === null) {
-    throw refused(c, "cert", "Client certificate not accepted", services.settings.auth.realm_name);
+    throw refused(c, "cert", "Client certificate not accepted", services.settings.auth.realmName);
   }
   remember(c, { principal, certificate: verdict });
   return { principal, certificate: verdict };
@@ -108,7 +108,7 @@ async function certificatePrincipal(
   return {
     name: identity.subjectDn,
     fullName: identity.commonName,
-    roles: [...services.settings.auth.certificate_roles].sort(),
+    roles: [...services.settings.auth.certificateRoles].sort(),
     method: "certificate",
   };
 }

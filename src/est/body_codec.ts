@@ -1,4 +1,5 @@
 import { pemBlocks } from "../encoding/pem.ts";
+import type { Base64Layout } from "../config/settings.ts";
 import { BadRequestError } from "../errors.ts";
 
 /**
@@ -8,12 +9,7 @@ import { BadRequestError } from "../errors.ts";
  * final newline unless line wrapping is configured.
  */
 
-/** How response bodies are laid out. */
-export interface Base64Layout {
-  /** Characters per line; 0 for a single line. */
-  lineLength: number;
-  lineEnding: "lf" | "crlf";
-}
+export type { Base64Layout };
 
 const PRINTABLE_TEXT = /^[\x20-\x7e\t\r\n\f\v\0]*$/;
 const WHITESPACE_AND_NUL = /[\s\0]+/g;

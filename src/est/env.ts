@@ -1,14 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IssuedCertificate } from "../backend/backend.ts";
+import type { LabelPolicy } from "../config/settings.ts";
 import type { CertificateIdentity } from "../realm/certificate_identity.ts";
 import type { ParsedCsr } from "../pki/csr.ts";
 import type { Principal } from "../realm/realm.ts";
+import type { EstServices } from "./services.ts";
 
 /** Hono environment of every route: the node request/response pair and per-request values. */
 export interface EstEnv {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
+    /** The services this request runs on, fixed when it arrives (a reload does not change them mid-request). */
+    services: EstServices;
+    /** The label's policy, resolved once when the request is routed (none for unlabelled paths). */
+    labelPolicy?: LabelPolicy;
     /** The EST operation, once routed ("cacerts", "simpleenroll", ...). */
     operation?: string;
     label?: string;

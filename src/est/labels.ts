@@ -1,9 +1,17 @@
-import type { Backend, IssuanceProfile } from "../backend/backend.ts";
-import { LABEL_PATTERN, type LabelSettings } from "../config/schema.ts";
+/**
+ * Labels (`/.well-known/est/<label>/...`): which are served, and what each
+ * changes for issuance.
+ *
+ * @module
+ */
+
+import type { Backend, IssuanceSettings } from "../backend/backend.ts";
+import { LABEL_PATTERN } from "../config/schema.ts";
+import type { LabelPolicy } from "../config/settings.ts";
 import { NotFoundError } from "../errors.ts";
 
-/** The operation names, which a label may not take. */
-const RESERVED = new Set([
+/** The operation names (and Dogtag's info document), which a label may not take. */
+export const RESERVED_LABELS: ReadonlySet<string> = new Set([
   "cacerts",
   "csrattrs",
   "simpleenroll",
@@ -14,23 +22,27 @@ const RESERVED = new Set([
 ]);
 
 /**
- * The settings of a request's label: none for the unlabelled paths and for
+ * The policy of a request's label: none for the unlabelled paths and for
  * undeclared labels the backend serves itself; 404 for a malformed label or an
  * undeclared one the backend does not accept.
  */
 export function resolveLabel(
   label: string | undefined,
-  labels: Record<string, LabelSettings>,
+  labels: Record<string, LabelPolicy>,
   backend?: Pick<Backend, "acceptsUndeclaredLabel">,
-): LabelSettings | undefined {
+): LabelPolicy | undefined {
   if (label === undefined) return undefined;
-  if (!LABEL_PATTERN.test(label) || RESERVED.has(label)) throw new NotFoundError("Unknown label");
+  if (!LABEL_PATTERN.test(label) || RESERVED_LABELS.has(label)) throw new NotFoundError("Unknown label");
   if (Object.hasOwn(labels, label)) return labels[label];
   if (backend?.acceptsUndeclaredLabel?.(label) === true) return undefined;
   throw new NotFoundError("Unknown label");
 }
 
 /** The issuance settings a label overrides (none for the unlabelled paths). */
-export function issuanceProfile(label: LabelSettings | undefined): IssuanceProfile {
-  return { validityDays: label?.validity_days, extendedKeyUsage: label?.extended_key_usage };
+export function issuanceSettingsOf(label: LabelPolicy | undefined): IssuanceSettings {
+  return {
+    validityDays: label?.validityDays,
+    extendedKeyUsage: label?.extendedKeyUsage,
+    caProfile: label?.caProfile,
+  };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { EstEnv } from "./env.ts";
 import { concatChunks } from "../encoding/bytes.ts";
-import { BadRequestError, PayloadTooLargeError, RequestTimeoutError } from "../errors.ts";
+import { BadRequestError, InternalError, PayloadTooLargeError, RequestTimeoutError } from "../errors.ts";
 
 /**
  * The body of the request `c` answers, within `limit` bytes (413) and
@@ -16,13 +16,11 @@ export function readRequestBody(
   timeoutMs: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const incoming = c.env?.incoming;
-  // A stream with headers: the request as node:http has it (not a stand-in without one).
-  return typeof incoming?.on === "function" && incoming.headers
-    ? readIncomingBody(incoming, limit, timeoutMs)
-    : readLimitedBody(c.req.raw, limit, timeoutMs);
+  if (incoming === undefined) throw new InternalError("The request body cannot be read");
+  return readIncomingBody(incoming, limit, timeoutMs);
 }
 
-/** readLimitedBody for node:http's request stream. */
+/** Reads node:http's request stream, sized or chunked: 413 past `limit` bytes, 408 when it stalls past `timeoutMs`. */
 export function readIncomingBody(
   incoming: IncomingMessage,
   limit: number,
@@ -51,40 +49,4 @@ export function readIncomingBody(
     const timer = setTimeout(() => done(new RequestTimeoutError(timeoutMs / 1000)), timeoutMs);
     incoming.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
   });
-}
-
-/**
- * Reads a request body, sized or chunked, refusing it (413) once it passes
- * `limit` bytes and (408) when it has not all arrived within `timeoutMs`.
- */
-export async function readLimitedBody(
-  request: Request,
-  limit: number,
-  timeoutMs: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RequestTimeoutError(timeoutMs / 1000)), timeoutMs);
-  });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) throw new PayloadTooLargeError(limit);
-      chunks.push(value);
-    }
-  } catch (err) {
-    await reader.cancel().catch(() => {});
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return concatChunks(chunks);
 }

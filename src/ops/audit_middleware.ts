@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Context, MiddlewareHandler } from "hono";
 import type { EstEnv } from "../est/env.ts";
-import { errorResponse, type ErrorStyle } from "../est/error_response.ts";
+import { errorResponse } from "../est/error_response.ts";
 import { UnavailableError } from "../errors.ts";
 import { connectionInfo } from "../tls/connection.ts";
 import type { AuditOutcome, AuditRecord, AuditSink } from "./audit_log.ts";
@@ -13,7 +13,7 @@ const log = getLogger(["est", "audit"]);
  * renewal, refusal and authentication failure. A certificate is handed out
  * only once its record is on disk; otherwise the answer is 503.
  */
-export function auditMiddleware(audit: AuditSink, style: ErrorStyle): MiddlewareHandler<EstEnv> {
+export function auditMiddleware(audit: AuditSink): MiddlewareHandler<EstEnv> {
   return async (c, next) => {
     await next();
     const record = auditRecordOf(c);
@@ -31,7 +31,7 @@ export function auditMiddleware(audit: AuditSink, style: ErrorStyle): Middleware
         c.res = undefined;
         c.res = errorResponse(
           new UnavailableError("The audit log cannot be written; the certificate is withheld"),
-          style,
+          c.get("services").settings.errorStyle,
         );
       }
     }

@@ -1,12 +1,5 @@
-import {
-  configure,
-  dispose,
-  getTextFormatter,
-  type LogLevel,
-  type LogRecord,
-  type Sink,
-} from "@logtape/logtape";
-import type { LogSettings } from "../config/schema.ts";
+import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
+import type { Settings } from "../config/settings.ts";
 
 const encoder = new TextEncoder();
 let pending: string[] = [];
@@ -56,11 +49,31 @@ export function formatJsonLine(record: LogRecord): string {
   return `${JSON.stringify(line)}\n`;
 }
 
+/** A property value as text: bare when it is a plain word, JSON otherwise (so spaces and quotes stay readable). */
+function textValue(value: unknown): string {
+  const v = plain(value);
+  if (typeof v === "string" && /^[^\s"=]+$/.test(v)) return v;
+  return JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * One text line: time, level, logger, rendered message, then every property
+ * as key=value (request ID, principal, remote address and the rest), so the
+ * text format says all the JSON format does.
+ */
+export function formatTextLine(record: LogRecord): string {
+  let line = `${new Date(record.timestamp).toISOString()} [${record.level.toUpperCase()}] ${
+    record.category.join(".")
+  }: ${renderMessage(record)}`;
+  for (const key in record.properties) {
+    if (record.properties[key] !== undefined) line += ` ${key}=${textValue(record.properties[key])}`;
+  }
+  return `${line}\n`;
+}
+
 /** Routes every "est" logger to `sink` (default: stderr) as JSON lines or text, at the configured level. */
-export async function setupLogging(settings: LogSettings, sink?: Sink): Promise<void> {
-  const formatter = settings.format === "json"
-    ? formatJsonLine
-    : getTextFormatter({ timestamp: "date-time", level: "FULL", category: ".", value: "bare" });
+export async function setupLogging(settings: Settings["log"], sink?: Sink): Promise<void> {
+  const formatter = settings.format === "json" ? formatJsonLine : formatTextLine;
   await configure({
     reset: true,
     sinks: { main: sink ?? stderrSink(formatter) },

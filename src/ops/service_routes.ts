@@ -1,7 +1,6 @@
 import type { Context, Hono } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { methodGuard } from "../est/method_guard.ts";
-import type { EstServices } from "../est/services.ts";
 import type { CheckResult } from "../realm/realm.ts";
 
 /** Dogtag's application info document, exactly as Jackson pretty-prints it. */
@@ -17,8 +16,8 @@ async function check(probe: () => Promise<CheckResult>): Promise<CheckResult> {
 }
 
 /** The readiness document: each dependency's check (as they are now, after any reload), 503 if one fails. */
-async function readiness(c: Context<EstEnv>, services: EstServices): Promise<Response> {
-  const { backend, realm, authorizer } = services;
+async function readiness(c: Context<EstEnv>): Promise<Response> {
+  const { backend, realm, authorizer } = c.get("services");
   const checks: Record<string, CheckResult> = { backend: await check(() => backend.health()) };
   if (realm) checks.realm = await check(() => realm.health());
   if (authorizer) checks.authorizer = await check(() => authorizer.health());
@@ -27,10 +26,10 @@ async function readiness(c: Context<EstEnv>, services: EstServices): Promise<Res
 }
 
 /** Mounts /health (liveness), /ready (readiness) and the Dogtag app-info documents; none needs auth. */
-export function mountServiceRoutes(app: Hono<EstEnv>, services: EstServices): void {
+export function mountServiceRoutes(app: Hono<EstEnv>): void {
   const routes: [string, string, (c: Context<EstEnv>) => Response | Promise<Response>][] = [
-    ["/health", "health", (c) => c.json({ status: "healthy", version: services.settings.version })],
-    ["/ready", "ready", (c) => readiness(c, services)],
+    ["/health", "health", (c) => c.json({ status: "healthy", version: c.get("services").settings.version })],
+    ["/ready", "ready", readiness],
     ["/.well-known/est/", "info", (c) => c.body(APP_INFO_BODY, 200, { "Content-Type": "application/json" })],
     [
       "/.well-known/est/info",

@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import type { TlsMaterial } from "../tls/listener.ts";
+import type { Settings } from "../config/settings.ts";
+import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuditWriterThread } from "./audit_writer.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
@@ -29,7 +30,7 @@ class ListenerThread {
   }
 
   /** Starts the thread's server; resolves once it listens, rejects with its start error. */
-  start(configDir: string, port: number, tls: TlsMaterial, auditPort?: MessagePort): Promise<void> {
+  start(settings: Settings, port: number, tls: TlsMaterial, auditPort?: MessagePort): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.onerror = (event) => {
         event.preventDefault();
@@ -51,7 +52,7 @@ class ListenerThread {
             this.#pending.delete(message.id);
         }
       };
-      this.send({ type: "start", configDir, port, tls, auditPort }, auditPort ? [auditPort] : []);
+      this.send({ type: "start", settings, port, tls, auditPort }, auditPort ? [auditPort] : []);
     });
   }
 
@@ -77,9 +78,9 @@ class ListenerThread {
 export class WorkerPool {
   private constructor(private readonly threads: ListenerThread[]) {}
 
-  /** Starts `count` listener threads on the configuration in `configDir`, listening on the primary's `port`. */
+  /** Starts `count` listener threads on `settings`, listening on the primary's `port`. */
   static async start(
-    configDir: string,
+    settings: Settings,
     count: number,
     port: number,
     tls: TlsMaterial,
@@ -87,7 +88,7 @@ export class WorkerPool {
   ): Promise<WorkerPool> {
     const threads = Array.from({ length: count }, () => new ListenerThread());
     try {
-      await Promise.all(threads.map((t) => t.start(configDir, port, tls, audit?.port())));
+      await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port())));
     } catch (err) {
       for (const t of threads) t.worker.terminate();
       throw err;
@@ -106,10 +107,10 @@ export class WorkerPool {
     for (const t of this.threads) t.send({ type: "tls", tls });
   }
 
-  /** Reloads every thread's configuration; true when all applied it. */
-  async reload(): Promise<boolean> {
+  /** Applies the settings the primary reloaded on every thread; true when all applied them. */
+  async reload(settings: Settings): Promise<boolean> {
     const applied = await Promise.all(
-      this.threads.map((t) => t.ask<boolean>((id) => ({ type: "reload", id }))),
+      this.threads.map((t) => t.ask<boolean>((id) => ({ type: "reload", id, settings }))),
     );
     return applied.every(Boolean);
   }

@@ -1,10 +1,11 @@
-import type { TlsMaterial } from "../tls/listener.ts";
+import type { Settings } from "../config/settings.ts";
+import type { TlsMaterial } from "../tls/tls_material.ts";
 
 /** Messages from the primary thread to a listener thread. */
 export type ToWorker =
-  | { type: "start"; configDir: string; port: number; tls: TlsMaterial; auditPort?: MessagePort }
+  | { type: "start"; settings: Settings; port: number; tls: TlsMaterial; auditPort?: MessagePort }
   | { type: "tls"; tls: TlsMaterial }
-  | { type: "reload"; id: number }
+  | { type: "reload"; id: number; settings: Settings }
   | { type: "metrics"; id: number }
   | { type: "close" };
 

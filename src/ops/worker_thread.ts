@@ -1,6 +1,5 @@
 /// <reference lib="deno.worker" />
 import "reflect-metadata";
-import { loadConfig } from "../config/load.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { PortAuditSink } from "./audit_port.ts";
 import { setupLogging } from "./logging.ts";
@@ -13,16 +12,19 @@ function post(message: FromWorker): void {
 }
 
 let server: RunningServer | undefined;
+/** The port the primary bound (configuration may say 0). */
+let port = 0;
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   switch (message.type) {
     case "start":
       try {
-        const config = loadConfig(message.configDir);
-        await setupLogging(config.log);
-        config.server.bind.port = message.port;
-        server = await startServer(config, {
+        const settings = message.settings;
+        await setupLogging(settings.log);
+        port = message.port;
+        settings.server.bind.port = port;
+        server = await startServer(settings, {
           tls: message.tls,
           audit: message.auditPort && new PortAuditSink(message.auditPort),
         });
@@ -34,7 +36,12 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     case "tls":
       return server?.listener.setTls(message.tls);
     case "reload":
-      return post({ type: "reloaded", id: message.id, applied: await server?.reload() ?? false });
+      message.settings.server.bind.port = port;
+      return post({
+        type: "reloaded",
+        id: message.id,
+        applied: await server?.apply(message.settings) ?? false,
+      });
     case "metrics":
       return post({ type: "metrics", id: message.id, metrics: await server?.metricsJson() ?? [] });
     case "close":

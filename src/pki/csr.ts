@@ -1,5 +1,4 @@
 import * as x509 from "@peculiar/x509";
-import { activeCrypto } from "../crypto/active.ts";
 import { x509SignaturesOf } from "../crypto/x509_signatures.ts";
 import {
   type CsrKeyPolicyError,
@@ -61,13 +60,21 @@ interface CsrParts {
   signature: DerNode;
 }
 
-/** Parses a DER CSR, checks its key against `policy` and verifies its signature (proof of possession). */
-export async function parseCsr(der: Uint8Array<ArrayBuffer>, policy: KeyPolicy): Promise<ParsedCsr> {
+/**
+ * Parses a DER CSR, checks its key against `policy` and verifies its
+ * signature (proof of possession) with `crypto`: the configured provider's
+ * (the built-in WebCrypto when none is given).
+ */
+export async function parseCsr(
+  der: Uint8Array<ArrayBuffer>,
+  policy: KeyPolicy,
+  crypto: Crypto = globalThis.crypto,
+): Promise<ParsedCsr> {
   const parts = partsOf(der);
   const signing = signatureAlgorithmOf(parts.signatureAlgorithm);
-  const publicKey = subjectKeyOf(der, parts.subjectPublicKeyInfo, policy);
+  const publicKey = acceptedSubjectKey(der, parts.subjectPublicKeyInfo, policy);
   const signature = wholeBitsOf(parts.signature);
-  const verified = signature !== undefined && await x509SignaturesOf(activeCrypto()).verify(
+  const verified = signature !== undefined && await x509SignaturesOf(crypto).verify(
     publicKey.spki,
     { ...publicKey.algorithm, ...signing },
     signature,
@@ -118,7 +125,7 @@ function sequence(node: DerNode | undefined): DerNode[] {
   return childrenOf(node);
 }
 
-function subjectKeyOf(der: Uint8Array<ArrayBuffer>, spki: DerNode, policy: KeyPolicy): SubjectKey {
+function acceptedSubjectKey(der: Uint8Array<ArrayBuffer>, spki: DerNode, policy: KeyPolicy): SubjectKey {
   const key = readSubjectKey(spki, policy);
   if ("refused" in key) throw new BadRequestError(refusal(der, key));
   return key;

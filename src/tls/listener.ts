@@ -5,12 +5,9 @@ import type { Hono } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { assignRequestId } from "../ops/request_id.ts";
 import { canonicalizeResponseHeaders } from "./canonical_headers.ts";
+import type { TlsMaterial } from "./tls_material.ts";
 
-/** The server's certificate chain and key, PEM. */
-export interface TlsMaterial {
-  certPem: string;
-  keyPem: string;
-}
+export type { TlsMaterial };
 
 export interface ListenerOptions {
   host: string;

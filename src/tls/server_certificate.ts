@@ -8,7 +8,7 @@ import * as x509 from "@peculiar/x509";
 import { samePublicKey } from "../backend/local_ca/key_algorithms.ts";
 import type { LocalCaBackend } from "../backend/local_ca/local_ca_backend.ts";
 import { writeFileAtomic } from "../ops/atomic_file.ts";
-import type { TlsMaterial } from "./listener.ts";
+import type { TlsMaterial } from "./tls_material.ts";
 
 const log = getLogger(["est", "tls"]);
 

@@ -24,7 +24,7 @@ const base: LocalCaConfig = {
   minRsaBits: 2048,
 };
 const principal = { name: "alice", roles: [], method: "password" as const };
-const ctx = { principal, requestId: "r", remoteAddr: "127.0.0.1", profile: {} };
+const ctx = { principal, requestId: "r", remoteAddr: "127.0.0.1", issuance: {} };
 
 async function csrFor(subject: string, options: Parameters<typeof makeCsr>[2] = {}) {
   return await parseCsr((await makeCsr(tmp, subject, options)).csrDer, { minRsaBits: 2048 });
@@ -147,14 +147,14 @@ Deno.test("local CA: key usage follows the subject key type; label profile overr
   assert.match(await opensslText(rsa.der), /Digital Signature, Key Encipherment\n/);
   const ed = await ca.enroll(await csrFor("/CN=e", { key: "ed25519" }), {
     ...ctx,
-    profile: { validityDays: 7, extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"] },
+    issuance: { validityDays: 7, extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"] },
   });
   const text = await opensslText(ed.der);
   assert.match(text, /Key Usage: critical\s+Digital Signature\n/);
   assert.match(text, /Extended Key Usage: \s*TLS Web Client Authentication\n/);
   const days = (new x509.X509Certificate(ed.der).notAfter.getTime() - Date.now()) / 86_400_000;
   assert.ok(days > 6.9 && days <= 7);
-  const none = await ca.enroll(await csrFor("/CN=n"), { ...ctx, profile: { extendedKeyUsage: [] } });
+  const none = await ca.enroll(await csrFor("/CN=n"), { ...ctx, issuance: { extendedKeyUsage: [] } });
   assert.doesNotMatch(await opensslText(none.der), /Extended Key Usage/);
   await ca.close();
 });

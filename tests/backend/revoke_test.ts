@@ -36,7 +36,7 @@ Deno.test("revoke: marks the store; again says so; unknown serials are reported"
     principal: { name: "a", roles: [], method: "password" },
     requestId: "r",
     remoteAddr: "x",
-    profile: {},
+    issuance: {},
   });
   const first = revokeCertificate(config, issued.serialHex, "superseded");
   assert.equal(first.status, "revoked");
@@ -85,7 +85,7 @@ Deno.test("revoke: the CLI revokes, refuses bad input and reports unknown serial
     principal: { name: "b", roles: [], method: "password" },
     requestId: "r",
     remoteAddr: "x",
-    profile: {},
+    issuance: {},
   });
   await ca.close();
   const colon = issued.serialHex.toUpperCase().match(/../g)!.join(":");

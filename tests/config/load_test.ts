@@ -368,8 +368,29 @@ Deno.test("config: demo credentials are refused on a non-loopback bind", async (
       "realm.conf": "class=in-memory\nusername=u\npassword=p\ndemo=true\n",
     }),
     [
-      'realm.conf: demo: the realm holds the published demo credentials, which are refused on the non-loopback bind 192.0.2.1; set your own password and remove "demo"',
+      'realm.conf:4: demo: the realm holds the published demo credentials, which are refused on the non-loopback bind 192.0.2.1; set your own password and remove "demo"',
     ],
+  );
+  // The password is what is checked: removing the flag and keeping a published password does not pass.
+  for (const password of ["estpass", "Secret.123", "4me2Test"]) {
+    assert.deepEqual(
+      await issuesOf({
+        "server.toml":
+          `[server]\nbind = "0.0.0.0:8443"\n[realm]\nclass = "in-memory"\nusername = "estuser"\npassword = "${password}"\n`,
+      }),
+      [
+        "server.toml:6: realm.password: a published demo password is refused on the non-loopback bind 0.0.0.0; set a password of your own",
+      ],
+    );
+  }
+  assert.equal(
+    loadConfig(
+      await configDir({
+        "server.toml":
+          '[server]\nbind = "0.0.0.0:8443"\n[realm]\nclass = "in-memory"\nusername = "u"\npassword = "own secret"\n',
+      }),
+    ).realm?.kind,
+    "in-memory",
   );
   for (const host of ["127.0.0.1", "[::1]", "localhost", "127.1.2.3"]) {
     const dir = await configDir({ "server.toml": `[server]\nbind = "${host}:8443"\n${demo}` });

@@ -16,7 +16,10 @@ Deno.test("pem: blocks round-trip, in order, with text around and between them",
   const certs = pemDerOf(text, "CERTIFICATE");
   assert.equal(certs.length, 2);
   assert.ok(equalBytes(certs[0], a) && equalBytes(certs[1], b));
-  assert.match(toPem(b, "X"), /^-----BEGIN X-----\n(?:[A-Za-z0-9+/]{64}\n){2}[A-Za-z0-9+/=]{8}\n-----END X-----\n$/);
+  assert.match(
+    toPem(b, "X"),
+    /^-----BEGIN X-----\n(?:[A-Za-z0-9+/]{64}\n){2}[A-Za-z0-9+/=]{8}\n-----END X-----\n$/,
+  );
 });
 
 Deno.test("pem: mismatched, unterminated and oversized armour yields no block", () => {

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import type { Backend } from "../../src/backend/backend.ts";
 import { createEstApp } from "../../src/est/app.ts";
 import type { EstServices } from "../../src/est/services.ts";
@@ -44,17 +45,18 @@ function services(realm: Realm): EstServices {
     }),
     settings: {
       auth: {
-        realm_name: "EST",
+        realmName: "EST",
         methods: ["basic", "cert"],
-        cert_excludes_basic: true,
-        certificate_roles: [],
-        client_cert_eku: "required",
+        certExcludesBasic: true,
+        certificateRoles: [],
+        clientCertEku: "required",
       },
       errorStyle: "standard",
       layout: { lineLength: 0, lineEnding: "lf" },
       maxBodyBytes: 65536,
       bodyTimeoutMs: 5000,
       keyPolicy: { minRsaBits: 2048 },
+      crypto: globalThis.crypto,
       enrollMatchIdentity: true,
       labels: {},
       version: "test",
@@ -62,26 +64,30 @@ function services(realm: Realm): EstServices {
   };
 }
 
-/** A fake node request carrying a TLS peer chain. */
-function withPeer(chain: Uint8Array<ArrayBuffer>[]) {
+/**
+ * A node request as node:http hands it over (a stream with headers, read by
+ * the production body reader) whose socket presents a TLS peer chain.
+ */
+function withPeer(chain: Uint8Array<ArrayBuffer>[], body = "") {
   const certs = chain.map((raw) => ({ raw, issuerCertificate: undefined as unknown }));
   certs.forEach((c, i) => c.issuerCertificate = certs[i + 1] ?? c);
-  return {
-    incoming: {
-      socket: {
-        remoteAddress: "192.0.2.9",
-        getProtocol: () => "TLSv1.3",
-        getPeerCertificate: () => certs[0],
-      },
+  const incoming = Object.assign(Readable.from([new TextEncoder().encode(body)]), {
+    headers: { "content-length": String(body.length) },
+    socket: {
+      remoteAddress: "192.0.2.9",
+      getProtocol: () => "TLSv1.3",
+      getPeerCertificate: () => certs[0],
     },
-  };
+  });
+  return { incoming };
 }
 
 function enroll(realm: Realm) {
+  const body = csrDer.toBase64();
   return createEstApp(services(realm)).request(
     "/.well-known/est/simpleenroll",
-    { method: "POST", body: csrDer.toBase64(), headers: { "Content-Type": "application/pkcs10" } },
-    withPeer([leafDer]),
+    { method: "POST", body, headers: { "Content-Type": "application/pkcs10" } },
+    withPeer([leafDer], body),
   );
 }
 

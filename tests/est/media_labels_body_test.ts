@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import {
+  BadRequestError,
   NotFoundError,
   PayloadTooLargeError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
 } from "../../src/errors.ts";
-import { resolveLabel } from "../../src/est/labels.ts";
+import { RESERVED_LABELS, resolveLabel } from "../../src/est/labels.ts";
 import { essence } from "../../src/encoding/media_type.ts";
 import { requireCmcRequestMediaType, requireMediaType } from "../../src/est/media_types.ts";
-import { readLimitedBody } from "../../src/est/request_body.ts";
+import { readIncomingBody } from "../../src/est/request_body.ts";
+import type { IncomingMessage } from "node:http";
+import { PassThrough } from "node:stream";
 
 Deno.test("media types: essence ignores case and parameters", () => {
   assert.equal(essence("Application/PKCS10; charset=x"), "application/pkcs10");
@@ -23,20 +26,36 @@ Deno.test("media types: essence ignores case and parameters", () => {
 });
 
 Deno.test("labels: configured labels resolve; unknown, reserved and malformed ones are 404", () => {
-  const labels = { iot: { validity_days: 7 }, cacerts: {} };
+  const labels = { iot: { validityDays: 7 }, cacerts: {} };
   assert.equal(resolveLabel(undefined, labels), undefined);
-  assert.deepEqual(resolveLabel("iot", labels), { validity_days: 7 });
+  assert.deepEqual(resolveLabel("iot", labels), { validityDays: 7 });
   for (const bad of ["nope", "cacerts", "..", "a/b", "x".repeat(65), "-lead", "sp ace", "%00"]) {
     assert.throws(() => resolveLabel(bad, labels), NotFoundError, bad);
   }
 });
 
+Deno.test("labels: every reserved name is refused, even when declared or accepted by the backend", () => {
+  assert.deepEqual([...RESERVED_LABELS].sort(), [
+    "cacerts",
+    "csrattrs",
+    "fullcmc",
+    "info",
+    "serverkeygen",
+    "simpleenroll",
+    "simplereenroll",
+  ]);
+  const everything = { acceptsUndeclaredLabel: () => true };
+  for (const name of RESERVED_LABELS) {
+    assert.throws(() => resolveLabel(name, { [name]: {} }, everything), NotFoundError, name);
+  }
+});
+
 Deno.test("labels: a backend may serve undeclared labels; malformed and reserved ones stay 404", () => {
-  const labels = { iot: { validity_days: 7 } };
+  const labels = { iot: { validityDays: 7 } };
   const authorities = { acceptsUndeclaredLabel: (label: string) => /^[0-9a-f-]{36}$/.test(label) };
   const uuid = "5f6a7b8c-1d2e-4f30-8a9b-0c1d2e3f4a5b";
   assert.equal(resolveLabel(uuid, labels, authorities), undefined);
-  assert.deepEqual(resolveLabel("iot", labels, authorities), { validity_days: 7 });
+  assert.deepEqual(resolveLabel("iot", labels, authorities), { validityDays: 7 });
   assert.throws(() => resolveLabel("other", labels, authorities), NotFoundError);
   assert.throws(() => resolveLabel(uuid, labels, {}), NotFoundError, "a backend without the method");
   const everything = { acceptsUndeclaredLabel: () => true };
@@ -77,55 +96,44 @@ Deno.test("media types: full CMC requests need application/pkcs7-mime with smime
   }
 });
 
-function streamOf(chunks: string[]): ReadableStream<Uint8Array<ArrayBuffer>> {
-  return new ReadableStream({
-    start(controller) {
-      for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
-      controller.close();
-    },
-  });
+/** A node request stream as node:http hands it over: `chunks` arrive one by one, then it ends (or stalls). */
+function incomingOf(chunks: string[], headers: Record<string, string> = {}, end = true): IncomingMessage {
+  const stream = new PassThrough();
+  for (const c of chunks) stream.write(c);
+  if (end) stream.end();
+  return Object.assign(stream, { headers }) as unknown as IncomingMessage;
 }
 
-Deno.test("request body: sized and streamed bodies are read whole under the limit", async () => {
-  const sized = new Request("https://x/", { method: "POST", body: "hello" });
-  assert.equal(new TextDecoder().decode(await readLimitedBody(sized, 10, 1000)), "hello");
-  const streamed = new Request(
-    "https://x/",
-    { method: "POST", body: streamOf(["he", "llo"]), duplex: "half" } as RequestInit,
+Deno.test("request body: sized and chunked bodies are read whole, exactly at the limit too", async () => {
+  const text = async (body: Promise<Uint8Array>) => new TextDecoder().decode(await body);
+  assert.equal(
+    await text(readIncomingBody(incomingOf(["hello"], { "content-length": "5" }), 10, 1000)),
+    "hello",
   );
-  assert.equal(new TextDecoder().decode(await readLimitedBody(streamed, 5, 1000)), "hello");
-  assert.equal((await readLimitedBody(new Request("https://x/"), 5, 1000)).byteLength, 0);
+  assert.equal(await text(readIncomingBody(incomingOf(["he", "llo"]), 5, 1000)), "hello");
+  assert.equal((await readIncomingBody(incomingOf([]), 5, 1000)).byteLength, 0);
 });
 
-Deno.test("request body: over the limit is 413, by header or by counting", async () => {
-  const declared = new Request("https://x/", {
-    method: "POST",
-    body: "0123456789",
-    headers: { "content-length": "10" },
-  });
-  await assert.rejects(readLimitedBody(declared, 5, 1000), PayloadTooLargeError);
-  const streamed = new Request(
-    "https://x/",
-    { method: "POST", body: streamOf(["0123", "4567"]), duplex: "half" } as RequestInit,
+Deno.test("request body: one byte over the limit is 413, by header or by counting", async () => {
+  await assert.rejects(
+    readIncomingBody(incomingOf(["012345"], { "content-length": "6" }), 5, 1000),
+    PayloadTooLargeError,
   );
-  await assert.rejects(readLimitedBody(streamed, 5, 1000), PayloadTooLargeError);
+  await assert.rejects(readIncomingBody(incomingOf(["0123", "45"]), 5, 1000), PayloadTooLargeError);
 });
 
-Deno.test("request body: a body that stops arriving is 408 after the timeout", async () => {
-  let cancelled = false;
-  const stalled = new ReadableStream<Uint8Array<ArrayBuffer>>({
-    start(controller) {
-      controller.enqueue(new TextEncoder().encode("MII"));
-    },
-    cancel() {
-      cancelled = true;
-    },
-  });
-  const request = new Request("https://x/", { method: "POST", body: stalled, duplex: "half" } as RequestInit);
-  await assert.rejects(readLimitedBody(request, 100, 50), (err: unknown) => {
+Deno.test("request body: a body that stops arriving is 408; one cut off is 400", async () => {
+  const stalled = incomingOf(["MII"], {}, false);
+  await assert.rejects(readIncomingBody(stalled, 100, 50), (err: unknown) => {
     assert.ok(err instanceof RequestTimeoutError);
     assert.equal(err.message, "The request body did not arrive within 0.05 seconds");
     return true;
   });
-  assert.ok(cancelled, "the stream is released");
+  const cut = incomingOf(["MII"], {}, false);
+  const reading = readIncomingBody(cut, 100, 5000);
+  (cut as unknown as PassThrough).destroy();
+  await assert.rejects(
+    reading,
+    (err: unknown) => err instanceof BadRequestError && /ended before/.test(err.message),
+  );
 });

@@ -41,7 +41,20 @@ Deno.test("cli: --help, --version and usage errors", opts, async () => {
   assert.equal((await cli(["--version"])).stdout.trim(), "0.1.0");
   const unknown = await cli(["frobnicate"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /usage:/);
+  assert.match(unknown.stderr, /^unknown command "frobnicate"\n\n.*usage:/s);
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^no command given\n/);
+  // A directory given without --config is named, not silently replaced by /etc/pki/est.
+  const positional = await cli(["check-config", "config"]);
+  assert.equal(positional.code, 2);
+  assert.match(
+    positional.stderr,
+    /^check-config takes no arguments; unexpected "config" \(use --config DIR\)/,
+  );
+  const revokeNoSerial = await cli(["revoke", "--config", join(root, "config")]);
+  assert.equal(revokeNoSerial.code, 2);
+  assert.match(revokeNoSerial.stderr, /^revoke needs a hex serial/);
   const badFlag = await cli(["serve", "--bogus"]);
   assert.equal(badFlag.code, 2);
   assert.match(badFlag.stderr, /bogus/);
@@ -54,6 +67,25 @@ Deno.test("cli: check-config accepts the embedded default and hides its password
   assert.match(res.stdout, /password = "<redacted>"/);
   assert.doesNotMatch(res.stdout, /estpass/);
 });
+
+Deno.test(
+  "cli: check-config refuses what serve would: missing CA files exit 2 naming the key",
+  opts,
+  async () => {
+    const dir = await tempDir();
+    await Deno.copyFile(join(root, "config", "examples", "backend.conf"), join(dir, "backend.conf"));
+    const res = await cli(["check-config", "--config", dir]);
+    assert.equal(res.code, 2);
+    assert.match(
+      res.stderr,
+      /^backend\.conf:3: caCertFile: \/etc\/pki\/est\/ca\/issuing-ca\.pem: cannot read/m,
+    );
+    const port = freePort();
+    const served = await cli(["serve", "--config", dir], { EST_CONFIG_DIR: dir, PORT: String(port) });
+    assert.equal(served.code, 2);
+    assert.equal(served.stderr, res.stderr);
+  },
+);
 
 Deno.test("cli: check-config on a broken config exits 2 with file:line errors", opts, async () => {
   const dir = await tempDir();

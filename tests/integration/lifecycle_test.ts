@@ -84,6 +84,57 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "lifecycle: SIGHUP with a junk or mismatched certificate is refused and the old one kept; log settings apply",
+  opts,
+  async () => {
+    const port = freePort();
+    const serverExt = ["subjectAltName=IP:127.0.0.1", "extendedKeyUsage=serverAuth"];
+    const good = await makeSelfSigned(tmp, "/CN=est.example", serverExt);
+    const stranger = await makeSelfSigned(tmp, "/CN=est.example", serverExt);
+    const certPath = await writeTemp(tmp, "hup.crt", await Deno.readTextFile(good.certPath));
+    const dir = await configDirWith(port, `tls_cert = "${certPath}"\ntls_key = "${good.keyPath}"`, REALM);
+    const server = await spawnServer(dir, port);
+    const goodSerial = (await runOk("openssl", ["x509", "-noout", "-serial", "-in", good.certPath])).text
+      .trim();
+    const hup = async () => {
+      server.signal("SIGHUP");
+      await new Promise((r) => setTimeout(r, 700));
+    };
+    try {
+      assert.equal(await servedSerial(port), goodSerial);
+      await Deno.writeTextFile(certPath, "junk\n");
+      await hup();
+      assert.equal(await servedSerial(port), goodSerial, "a junk certificate is refused");
+      await Deno.writeTextFile(certPath, await Deno.readTextFile(stranger.certPath));
+      await hup();
+      assert.equal(await servedSerial(port), goodSerial, "a certificate the key does not match is refused");
+      assert.equal((await curl(`${server.origin}/health`, { cacert: good.certPath })).status, 200);
+      // Good material again, with the log turned to text and a bind that needs a restart.
+      await Deno.writeTextFile(certPath, await Deno.readTextFile(good.certPath));
+      const toml = await Deno.readTextFile(join(dir, "server.toml"));
+      await Deno.writeTextFile(
+        join(dir, "server.toml"),
+        toml.replace(`127.0.0.1:${port}"`, `127.0.0.1:${freePort()}"`) + '[log]\nformat = "text"\n',
+      );
+      await hup();
+      assert.equal((await curl(`${server.origin}/health`, { cacert: good.certPath })).status, 200);
+    } finally {
+      server.signal("SIGTERM");
+    }
+    const { code, stderr } = await server.finished;
+    assert.equal(code, 0);
+    assert.match(
+      stderr,
+      /reload refused, keeping the running configuration: .*hup\.crt: no PEM certificate found/,
+    );
+    assert.match(stderr, /reload refused, .*the private key does not match the certificate/);
+    assert.match(stderr, /changed settings that apply only after a restart: \[server\] bind/);
+    // After the reload the log is text, with the access line's request ID and remote address.
+    assert.match(stderr, /\[INFO\] est\.access: GET \/health 200 requestId=\S+ .*remoteAddr=127\.0\.0\.1/);
+  },
+);
+
 Deno.test("lifecycle: SIGTERM lets a request in flight finish, then exits 0", opts, async () => {
   const port = freePort();
   const slow = await writeTemp(tmp, "slow-allow.sh", "#!/bin/sh\ncat > /dev/null\nsleep 1.5\nexit 0\n");

@@ -36,9 +36,12 @@ Deno.test("service: /health, /ready and Dogtag's app info", opts, async () => {
 });
 
 Deno.test("service: /ready turns 503 when a dependency fails", opts, async () => {
-  const srv = await startTestServer({
-    authorizer: { class: "external-process", executable: "/nonexistent/estauthz" },
-  });
+  // The authoriser exists at start (the configuration boundary checks it) and goes away while serving.
+  const executable = await Deno.makeTempFile({ prefix: "estauthz-" });
+  await Deno.writeTextFile(executable, "#!/bin/sh\nexit 0\n");
+  await Deno.chmod(executable, 0o755);
+  const srv = await startTestServer({ authorizer: { class: "external-process", executable } });
+  await Deno.remove(executable);
   try {
     const ready = await curl(`https://127.0.0.1:${srv.port}/ready`, { cacert: srv.caPath });
     assert.equal(ready.status, 503);

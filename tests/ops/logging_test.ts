@@ -34,3 +34,19 @@ Deno.test("log lines: errors become 'Name: message', no stack", () => {
   assert.equal(parsed.error, "TypeError: boom");
   assert.ok(!("nothing" in parsed));
 });
+
+Deno.test("log lines: the text format keeps every property of an access line", async () => {
+  const { formatTextLine } = await import("../../src/ops/logging.ts");
+  const line = formatTextLine(record(["POST ", "/x", " ", 200, ""], {
+    requestId: "r-1",
+    principal: "alice",
+    remoteAddr: "127.0.0.1",
+    clientCertSubject: "CN=a b",
+    error: new Error("e"),
+    absent: undefined,
+  }));
+  assert.equal(
+    line,
+    '2026-01-02T03:04:05.000Z [INFO] est.unit: POST /x 200 requestId=r-1 principal=alice remoteAddr=127.0.0.1 clientCertSubject="CN=a b" error="Error: e"\n',
+  );
+});

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { join } from "node:path";
 import { stringify } from "smol-toml";
 import type { LocalCaBackend } from "../../src/backend/local_ca/local_ca_backend.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadSettings } from "../../src/config/boundary.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { runOk } from "./tools.ts";
 import { tempDir } from "./temp.ts";
@@ -64,7 +64,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
     delete doc[role];
   }
   await Deno.writeTextFile(join(dir, "server.toml"), stringify(doc));
-  const server = await startServer(loadConfig(dir));
+  const server = await startServer(await loadSettings(dir));
   const caPath = join(dir, "cacerts.pem");
   const chain = await server.backend.caCerts(undefined);
   await Deno.writeTextFile(

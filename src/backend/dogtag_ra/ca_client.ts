@@ -1,4 +1,4 @@
-import { concatChunks } from "../../encoding/bytes.ts";
+import { readBounded } from "../../encoding/bounded_stream.ts";
 
 /**
  * The HTTP client towards the Dogtag CA: one keep-alive connection pool for
@@ -152,7 +152,9 @@ export class CaClient {
         redirect: "manual",
         signal: AbortSignal.timeout(request.timeoutMs ?? this.#options.timeoutMs),
       });
-      const body = await readCapped(response, this.#maxResponseBytes);
+      const read = await readBounded(response.body, this.#maxResponseBytes, "stop");
+      if (read.overflowed) throw new ResponseTooLargeError(this.#maxResponseBytes);
+      const body = read.bytes;
       this.#observe(request.call, seconds(), response.status < 500);
       return { status: response.status, headers: response.headers, body };
     } catch (err) {
@@ -171,22 +173,4 @@ export class ResponseTooLargeError extends Error {
     super(`the CA's response exceeds ${limit} bytes`);
     this.name = "ResponseTooLargeError";
   }
-}
-
-async function readCapped(response: Response, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  if (response.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ResponseTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  return concatChunks(chunks);
 }

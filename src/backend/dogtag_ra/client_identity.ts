@@ -53,9 +53,10 @@ async function fromPem(certFile: string, keyFile: string): Promise<ClientIdentit
   if (certificates.length === 0) {
     throw new ConfigError([{ file: certFile, message: "no PEM certificate found" }]);
   }
+  const keyPem = await read(keyFile);
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: Buffer.from(await read(keyFile)), format: "pem" });
+    key = createPrivateKey({ key: Buffer.from(keyPem), format: "pem" });
   } catch (err) {
     throw new ConfigError([{ file: keyFile, message: `unreadable private key: ${(err as Error).message}` }]);
   }

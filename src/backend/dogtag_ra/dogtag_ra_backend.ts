@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { getLogger } from "@logtape/logtape";
 import type { DogtagRaConfig } from "../../config/components.ts";
-import { ConfigError } from "../../config/errors.ts";
+import type { DogtagFiles } from "../../config/settings.ts";
 import type { ParsedCsr } from "../../pki/csr.ts";
 import { BadRequestError, InternalError } from "../../errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
@@ -10,7 +9,6 @@ import { type CaCallObserver, CaClient } from "./ca_client.ts";
 import { caResponseError } from "./ca_errors.ts";
 import { CaSession } from "./ca_session.ts";
 import { certificatesOfPemPkcs7 } from "./chain_pem.ts";
-import { loadClientIdentity } from "./client_identity.ts";
 import {
   certIdOf,
   certificateOf,
@@ -32,6 +30,8 @@ export interface DogtagRaOptions {
   chainCacheTtlMs?: number;
   /** GET retries: attempts (first try included) and first back-off (default 3, 100 ms). */
   retry?: { attempts: number; baseDelayMs: number };
+  /** The TLS client identity and CA bundle, as read at the configuration boundary. */
+  files?: DogtagFiles;
 }
 
 const DEFAULT_CHAIN_TTL_MS = 5 * 60_000;
@@ -59,10 +59,9 @@ export class DogtagRaBackend implements Backend {
     this.#chains = new ExpiringCache(chainCacheTtlMs);
   }
 
-  /** Loads the client identity and trust anchors (ConfigError when unusable) and opens the CA client. */
-  static async open(config: DogtagRaConfig, options: DogtagRaOptions = {}): Promise<DogtagRaBackend> {
-    const identity = await loadClientIdentity(config);
-    const caBundlePem = config.caBundle === undefined ? undefined : await readCaBundle(config.caBundle);
+  /** Opens the CA client with the identity and trust anchors read at the configuration boundary. */
+  static open(config: DogtagRaConfig, options: DogtagRaOptions = {}): DogtagRaBackend {
+    const { identity, caBundlePem } = options.files ?? {};
     const client = new CaClient({
       baseUrl: config.url,
       timeoutMs: config.timeout * 1000,
@@ -89,7 +88,8 @@ export class DogtagRaBackend implements Backend {
 
   async enroll(csr: ParsedCsr, ctx: EnrollContext): Promise<IssuedCertificate> {
     const issuerId = issuerIdOf(ctx.label);
-    const { profile } = this.config;
+    // A label may name its own profile; otherwise backend.conf's.
+    const profile = ctx.issuance.caProfile ?? this.config.profile;
     const session = new CaSession(this.client, ctx.requestId);
     await session.getJson("login", "/ca/v2/account/login");
     const template = await session.getJson(
@@ -220,17 +220,4 @@ async function approve(session: CaSession, id: string): Promise<string> {
     );
   }
   return certIdOf(info, "request");
-}
-
-async function readCaBundle(file: string): Promise<string> {
-  let pem: string;
-  try {
-    pem = await readFile(file, "utf8");
-  } catch (err) {
-    throw new ConfigError([{ file, message: `cannot read: ${(err as Error).message}` }]);
-  }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new ConfigError([{ file, message: "no PEM certificate found" }]);
-  }
-  return pem;
 }

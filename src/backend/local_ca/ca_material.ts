@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import * as x509 from "@peculiar/x509";
 import type { LocalCaConfig } from "../../config/components.ts";
-import { activeCrypto } from "../../crypto/active.ts";
 import { ConfigError } from "../../config/errors.ts";
-import { pemBlocks, toPem } from "../../encoding/pem.ts";
+import { checkIsCa, readCertificates } from "../../config/files/local_ca_files.ts";
+import { toPem } from "../../encoding/pem.ts";
 import { writeFileAtomic } from "../../ops/atomic_file.ts";
 import {
   exportPrivateKeyPem,
@@ -35,12 +35,13 @@ export interface CaMaterial {
 
 /**
  * Loads the operator's CA, or the generated one in the state dir, creating it
- * on first start; its key lives in `crypto` (by default the active provider's).
+ * on first start; its key lives in `crypto` (the configured provider's; the
+ * built-in WebCrypto when none is given).
  */
 export function loadOrCreateCa(
   config: LocalCaConfig,
   stateDir: string,
-  crypto: Crypto = activeCrypto(),
+  crypto: Crypto = globalThis.crypto,
 ): Promise<CaMaterial> {
   if (config.caCertFile !== undefined && config.caKeyFile !== undefined) {
     return loadCaFiles(crypto, config.caCertFile, config.caKeyFile, config.caChainFile);
@@ -73,32 +74,6 @@ async function loadCaFiles(
     algorithm: loaded.algorithm,
     crypto,
   };
-}
-
-function readCertificates(pem: string, file: string): x509.X509Certificate[] {
-  const blocks = pemBlocks(pem).filter((b) => b.label === "CERTIFICATE");
-  if (blocks.length === 0) throw new ConfigError([{ file, message: "no PEM certificate found" }]);
-  try {
-    return blocks.map((b) => new x509.X509Certificate(Uint8Array.fromBase64(b.base64.replace(/\s+/g, ""))));
-  } catch (err) {
-    throw new ConfigError([{ file, message: `unreadable certificate: ${(err as Error).message}` }]);
-  }
-}
-
-function checkIsCa(cert: x509.X509Certificate, file: string): void {
-  const bc = cert.extensions.find((e) => e.type === "2.5.29.19") as
-    | x509.BasicConstraintsExtension
-    | undefined;
-  const ku = cert.extensions.find((e) => e.type === "2.5.29.15") as x509.KeyUsagesExtension | undefined;
-  if (!bc?.ca) {
-    throw new ConfigError([{
-      file,
-      message: "the certificate is not a CA (basicConstraints cA is not set)",
-    }]);
-  }
-  if (ku && (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-    throw new ConfigError([{ file, message: "the certificate's keyUsage lacks keyCertSign" }]);
-  }
 }
 
 async function loadOrCreateStateCa(crypto: Crypto, config: LocalCaConfig, dir: string): Promise<CaMaterial> {

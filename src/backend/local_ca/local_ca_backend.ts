@@ -45,8 +45,9 @@ export class LocalCaBackend implements Backend {
     config: LocalCaConfig,
     stateDir: string,
     serials: () => string = randomSerialHex,
+    crypto: Crypto = globalThis.crypto,
   ): Promise<LocalCaBackend> {
-    const ca = await loadOrCreateCa(config, stateDir);
+    const ca = await loadOrCreateCa(config, stateDir, crypto);
     const dir = join(stateDir, "local-ca");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const issuer = await LeafIssuer.create(ca);
@@ -170,8 +171,8 @@ export class LocalCaBackend implements Backend {
         subjectDer: csr.subjectDer,
         publicKey: csr.publicKey,
         san: csr.san,
-        validityDays: ctx.profile.validityDays ?? this.config.validityDays,
-        extendedKeyUsage: ctx.profile.extendedKeyUsage ?? this.config.extendedKeyUsage,
+        validityDays: ctx.issuance.validityDays ?? this.config.validityDays,
+        extendedKeyUsage: ctx.issuance.extendedKeyUsage ?? this.config.extendedKeyUsage,
         now: new Date(),
       });
       const record = this.recordOf(

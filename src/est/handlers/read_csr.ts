@@ -12,7 +12,7 @@ const CSR_PEM_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 export async function readCsr(c: Context<EstEnv>, settings: EstRouteSettings): Promise<ParsedCsr> {
   requireMediaType(c.req.header("content-type"), MEDIA.pkcs10);
   const body = await readRequestBody(c, settings.maxBodyBytes, settings.bodyTimeoutMs);
-  const csr = await parseCsr(decodeRequestBody(body, CSR_PEM_LABELS), settings.keyPolicy);
+  const csr = await parseCsr(decodeRequestBody(body, CSR_PEM_LABELS), settings.keyPolicy, settings.crypto);
   c.set("csr", csr);
   return csr;
 }

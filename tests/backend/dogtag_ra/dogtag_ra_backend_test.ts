@@ -1,9 +1,8 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { DogtagRaBackend, type DogtagRaOptions } from "../../../src/backend/dogtag_ra/dogtag_ra_backend.ts";
 import type { DogtagRaConfig } from "../../../src/config/components.ts";
-import { ConfigError } from "../../../src/config/errors.ts";
+import { loadClientIdentity } from "../../../src/backend/dogtag_ra/client_identity.ts";
 import { parseCsr } from "../../../src/pki/csr.ts";
 import { BadRequestError, InternalError, UnavailableError } from "../../../src/errors.ts";
 import { FakeDogtagCa } from "../../support/fake_dogtag_ca.ts";
@@ -25,6 +24,15 @@ function configFor(ca: FakeDogtagCa, extra: Partial<DogtagRaConfig> = {}): Dogta
   };
 }
 
+/** Opens the backend with the files the configuration boundary would have read for `config`. */
+async function openBackend(config: DogtagRaConfig, options: DogtagRaOptions = {}): Promise<DogtagRaBackend> {
+  const caBundlePem = config.caBundle === undefined ? undefined : await Deno.readTextFile(config.caBundle);
+  return DogtagRaBackend.open(config, {
+    ...options,
+    files: { caBundlePem, identity: await loadClientIdentity(config) },
+  });
+}
+
 async function withBackend(
   test: (ca: FakeDogtagCa, backend: DogtagRaBackend, seen: [string, boolean][]) => Promise<void>,
   options: DogtagRaOptions = {},
@@ -32,7 +40,7 @@ async function withBackend(
 ): Promise<void> {
   const ca = await FakeDogtagCa.start(caOptions);
   const seen: [string, boolean][] = [];
-  const backend = await DogtagRaBackend.open(configFor(ca), {
+  const backend = await openBackend(configFor(ca), {
     observe: (call, _seconds, ok) => seen.push([call, ok]),
     retry: { attempts: 2, baseDelayMs: 5 },
     ...options,
@@ -49,7 +57,7 @@ const alice = {
   principal: { name: "alice", fullName: "Administrator", roles: ["estclient"], method: "password" as const },
   requestId: "req-1",
   remoteAddr: "127.0.0.1",
-  profile: {},
+  issuance: {},
 };
 
 Deno.test("dogtag backend: CA chains are cached per authority for the TTL", opts, async () => {
@@ -160,7 +168,7 @@ Deno.test(
     });
     const ca = await FakeDogtagCa.start();
     const agent = await ca.writeIdentity("agent", "CN=agent", { agent: true });
-    const backend = await DogtagRaBackend.open(
+    const backend = await openBackend(
       configFor(ca, {
         "fullcmc.profile": "estFullcmcDeviceCert",
         username: undefined,
@@ -181,19 +189,3 @@ Deno.test(
     }
   },
 );
-
-Deno.test("dogtag backend: an unreadable caBundle stops the start with a ConfigError", opts, async () => {
-  const ca = await FakeDogtagCa.start();
-  try {
-    const notPem = join(ca.dir, "not.pem");
-    await Deno.writeTextFile(notPem, "nothing here");
-    for (const caBundle of [notPem, join(ca.dir, "missing.pem")]) {
-      await assert.rejects(
-        DogtagRaBackend.open(configFor(ca, { caBundle })),
-        (e) => e instanceof ConfigError && e.issues[0].file === caBundle,
-      );
-    }
-  } finally {
-    await ca.close();
-  }
-});

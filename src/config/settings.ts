@@ -1,0 +1,142 @@
+/**
+ * The server's settings as the running code uses them: typed, camelCase,
+ * with every file the configuration names already read and checked. Built
+ * once per start or reload by `loadSettings` (src/config/boundary.ts); nothing
+ * at request time reads configuration key spellings.
+ *
+ * @module
+ */
+
+import type { ClientIdentity } from "../backend/dogtag_ra/client_identity.ts";
+import type { TlsMaterial } from "../tls/tls_material.ts";
+import type { AuthorizerConfig, BackendConfig, ComponentRole, RealmConfig } from "./components.ts";
+import type { EstConfig } from "./load.ts";
+import type { CsrAttrSpec, LabelSettings } from "./schema.ts";
+
+/** A host and port to listen on. */
+export interface BindAddress {
+  host: string;
+  port: number;
+}
+
+/** Authentication methods a request may use. */
+export type AuthMethod = "basic" | "cert";
+
+/** How response bodies are laid out. */
+export interface Base64Layout {
+  /** Characters per line; 0 for a single line. */
+  lineLength: number;
+  lineEnding: "lf" | "crlf";
+}
+
+/** What one label changes for the requests made through it. */
+export interface LabelPolicy {
+  validityDays?: number;
+  extendedKeyUsage?: string[];
+  /** The upstream CA's profile for this label (Dogtag RA backend). */
+  caProfile?: string;
+  csrattrs?: CsrAttrSpec[];
+  authMethods?: AuthMethod[];
+  certExcludesBasic?: boolean;
+}
+
+/** Files the Dogtag RA backend uses, read at the boundary. */
+export interface DogtagFiles {
+  identity?: ClientIdentity;
+  caBundlePem?: string;
+}
+
+/** The whole configuration of one server, ready to run. */
+export interface Settings {
+  dir: string;
+  server: {
+    bind: BindAddress;
+    stateDir: string;
+    maxBodyBytes: number;
+    requestTimeoutSeconds: number;
+    shutdownGraceSeconds: number;
+    workers: number;
+    /** The operator's certificate and key; absent when the local CA issues the server's own. */
+    tls?: TlsMaterial;
+    /** Extra trust anchors for client certificates, DER. */
+    clientCa: Uint8Array<ArrayBuffer>[];
+  };
+  metrics: { enabled: boolean; bind: BindAddress };
+  log: { level: "trace" | "debug" | "info" | "warning" | "error" | "fatal"; format: "json" | "text" };
+  audit: { path?: string };
+  est: { errorStyle: "standard" | "dogtag"; layout: Base64Layout; csrattrs?: CsrAttrSpec[] };
+  crypto: { provider: "auto" | "openssl" | "webcrypto" };
+  auth: {
+    realmName: string;
+    methods: AuthMethod[];
+    certExcludesBasic: boolean;
+    certificateRoles: string[];
+    clientCertEku: "required" | "if-present";
+  };
+  /** Dogtag's enrollMatchTLSSubjSAN: check simpleenroll CSRs against the requester's identity. */
+  enrollMatchIdentity: boolean;
+  labels: Record<string, LabelPolicy>;
+  backend: BackendConfig;
+  dogtagFiles?: DogtagFiles;
+  realm?: RealmConfig;
+  authorizer: AuthorizerConfig;
+  sources: Record<ComponentRole, string>;
+  /** The parsed configuration as written, for `check-config` and the CLI. */
+  parsed: EstConfig;
+}
+
+function labelPolicy(label: LabelSettings): LabelPolicy {
+  return {
+    validityDays: label.validity_days,
+    extendedKeyUsage: label.extended_key_usage,
+    caProfile: label.profile,
+    csrattrs: label.csrattrs,
+    authMethods: label.auth_methods,
+    certExcludesBasic: label.cert_excludes_basic,
+  };
+}
+
+/** The settings of a parsed configuration plus the files it names (read by the caller). */
+export function settingsOf(
+  config: EstConfig,
+  files: { tls?: TlsMaterial; clientCa: Uint8Array<ArrayBuffer>[]; dogtag?: DogtagFiles },
+): Settings {
+  const { server, est, auth } = config;
+  return {
+    dir: config.dir,
+    server: {
+      bind: server.bind,
+      stateDir: server.state_dir,
+      maxBodyBytes: server.max_body_bytes,
+      requestTimeoutSeconds: server.request_timeout,
+      shutdownGraceSeconds: server.shutdown_grace,
+      workers: server.workers,
+      tls: files.tls,
+      clientCa: files.clientCa,
+    },
+    metrics: config.metrics,
+    log: config.log,
+    audit: config.audit,
+    est: {
+      errorStyle: est.compat,
+      layout: { lineLength: est.base64_line_length, lineEnding: est.base64_line_ending },
+      csrattrs: est.csrattrs,
+    },
+    crypto: config.crypto,
+    auth: {
+      realmName: auth.realm_name,
+      methods: auth.methods,
+      certExcludesBasic: auth.cert_excludes_basic,
+      certificateRoles: auth.certificate_roles,
+      clientCertEku: auth.client_cert_eku,
+    },
+    enrollMatchIdentity: config.authorizer.enrollMatchTLSSubjSAN,
+    labels: Object.fromEntries(Object.entries(config.labels).map(([name, l]) => [name, labelPolicy(l)])),
+    backend: config.backend,
+    dogtagFiles: files.dogtag,
+    realm: config.realm,
+    authorizer: config.authorizer,
+    sources: config.sources,
+    parsed: config,
+  };
+}
