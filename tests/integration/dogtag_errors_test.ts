@@ -135,6 +135,28 @@ Deno.test("dogtag errors: each CA outcome maps to Dogtag's status and JSON body"
   }
 });
 
+Deno.test("dogtag: a declared label's CA profile is the one the CA is asked for", opts, async () => {
+  const authority = "5f6a7b8c-1d2e-4f30-8a9b-0c1d2e3f4a5b";
+  const { ca, srv, close } = await startDogtagPair({}, {}, {
+    est: { compat: "dogtag" },
+    labels: { [authority]: { profile: "caIoTCert" } },
+  });
+  try {
+    const res = await enroll(srv, `/${authority}/simpleenroll`);
+    assert.equal(res.status, 404);
+    assert.equal(JSON.parse(res.text).Message, "Profile caIoTCert not found");
+    assert.equal(ca.callsTo("GET", /profiles/).at(-1)!.path, "/ca/v2/certrequests/profiles/caIoTCert");
+    assert.equal(
+      (await enroll(srv, "/simpleenroll")).status,
+      200,
+      "unlabelled requests keep backend.conf's profile",
+    );
+    assert.equal(ca.callsTo("GET", /profiles/).at(-1)!.path, "/ca/v2/certrequests/profiles/estServiceCert");
+  } finally {
+    await close();
+  }
+});
+
 Deno.test(
   "dogtag errors: labels are AuthorityIDs, passed to the CA; the local CA still refuses them",
   opts,
