@@ -8,7 +8,7 @@ import { closeLogging, setupLogging } from "./src/ops/logging.ts";
 import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
 import { startServer } from "./src/server.ts";
-import { VERSION } from "./src/version.ts";
+import { buildCommit, VERSION } from "./src/version.ts";
 
 const USAGE = `pki-est-server ${VERSION}: an EST (RFC 7030) server
 
@@ -55,7 +55,7 @@ async function main(args: string[]): Promise<number> {
     },
   });
   if (values.help) return print(USAGE, 0);
-  if (values.version) return print(`${VERSION}\n`, 0);
+  if (values.version) return print(`${VERSION} (commit ${buildCommit()})\n`, 0);
   const [name, ...rest] = positionals;
   if (name === undefined) throw new UsageError("no command given");
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;

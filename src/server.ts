@@ -21,6 +21,8 @@ import { instrumentBackend } from "./ops/instrumented_backend.ts";
 import { setupLogging } from "./ops/logging.ts";
 import { aggregatedMetricsText, EstMetrics } from "./ops/metrics.ts";
 import { type MetricsListener, startMetricsListener } from "./ops/metrics_listener.ts";
+import { readinessChecks } from "./ops/service_routes.ts";
+import { registerStatusMetrics } from "./ops/status_metrics.ts";
 import { WorkerPool } from "./ops/worker_pool.ts";
 import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
@@ -132,17 +134,20 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     ? undefined
     : serverCertificateIssuer(settings, core.rawBackend);
   const selfTls = worker?.tls ?? await selfIssued?.current();
-  const serving: { listener?: TlsListener } = {};
+  // `served`: the certificate the listener serves now, for the expiry gauge.
+  const serving: { listener?: TlsListener; served: TlsMaterial } = { served: settings.server.tls ?? selfTls! };
   const reloader = new Reloader(
     settings,
     buildReloadableSeams(settings),
     servicesBuilder(core.backend, core.crypto),
     {
-      applyTls: async (next) =>
+      applyTls: async (next) => {
+        serving.served = next.server.tls ?? selfTls ?? serving.served;
         serving.listener?.setTls(
           next.server.tls ?? selfTls,
           await clientTrustPem(core.backend, next.server.clientCa),
-        ),
+        );
+      },
       applyLog: (next) => setupLogging(next.log),
     },
   );
@@ -156,7 +161,15 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     reusePort: worker !== undefined || settings.server.workers > 1,
   });
   core.connections.count = () => listener.connectionCount();
-  const extras = worker ? {} : await startPrimaryExtras(settings, core, listener, selfIssued, selfTls);
+  const extras = worker ? {} : await startPrimaryExtras(settings, core, listener, selfIssued, serving);
+  if (!worker) {
+    registerStatusMetrics(core.metrics.registry, {
+      tlsCertificatePem: () => serving.served.certPem,
+      // The uninstrumented backend: scrapes are not backend traffic.
+      caChain: () => core.rawBackend.caCerts(undefined),
+      checks: () => readinessChecks({ ...reloader.services(), backend: core.rawBackend }),
+    });
+  }
   if (!worker) logServing(settings, listener.port, extras.metricsListener?.port);
   return runningServer(settings, core, listener, reloader, extras);
 }
@@ -173,10 +186,10 @@ async function startPrimaryExtras(
   core: Core,
   listener: TlsListener,
   selfIssued: SelfIssuedServerCertificate | undefined,
-  selfTls: TlsMaterial | undefined,
+  serving: { served: TlsMaterial },
 ): Promise<PrimaryExtras> {
   const threads = settings.server.workers - 1;
-  const tls = settings.server.tls ?? selfTls!;
+  const tls = serving.served;
   const pool = threads > 0
     ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread).catch(async (err) => {
       await listener.close(0);
@@ -186,6 +199,7 @@ async function startPrimaryExtras(
     })
     : undefined;
   selfIssued?.startRenewal((material) => {
+    serving.served = material;
     listener.setTls(material);
     pool?.setTls(material);
   });

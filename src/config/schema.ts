@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BUILD_INFO } from "../build_info.ts";
 import { resolveOid } from "../pki/oids.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
 
@@ -12,7 +13,8 @@ const serverSection = z.strictObject({
   tls_cert: text.optional(),
   tls_key: text.optional(),
   client_ca: text.optional(),
-  state_dir: text.default("state"),
+  /** From source "state" (beside server.toml); in a built binary or bundle /var/lib/pki-est. */
+  state_dir: text.default(BUILD_INFO.defaultStateDir),
   max_body_bytes: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
   request_timeout: integer(1, 3600).default(30),
   shutdown_grace: integer(0, 3600).default(10),
@@ -27,7 +29,7 @@ const serverSection = z.strictObject({
 });
 
 const metricsSection = z.strictObject({
-  bind: bindAddress.default({ host: "127.0.0.1", port: 9090 }),
+  bind: bindAddress.default({ host: "127.0.0.1", port: 8453 }),
   enabled: boolean.default(true),
 });
 

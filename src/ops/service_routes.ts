@@ -15,12 +15,25 @@ async function check(probe: () => Promise<CheckResult>): Promise<CheckResult> {
   }
 }
 
-/** The readiness document: each dependency's check (as they are now, after any reload), 503 if one fails. */
-async function readiness(c: Context<EstEnv>): Promise<Response> {
-  const { backend, realm, authorizer } = c.get("services");
+/** The seams whose health decides readiness. */
+export interface ReadinessSeams {
+  backend: { health(): Promise<CheckResult> };
+  realm?: { health(): Promise<CheckResult> };
+  authorizer?: { health(): Promise<CheckResult> };
+}
+
+/** Each configured dependency's readiness check. */
+export async function readinessChecks(seams: ReadinessSeams): Promise<Record<string, CheckResult>> {
+  const { backend, realm, authorizer } = seams;
   const checks: Record<string, CheckResult> = { backend: await check(() => backend.health()) };
   if (realm) checks.realm = await check(() => realm.health());
   if (authorizer) checks.authorizer = await check(() => authorizer.health());
+  return checks;
+}
+
+/** The readiness document: each dependency's check (as they are now, after any reload), 503 if one fails. */
+async function readiness(c: Context<EstEnv>): Promise<Response> {
+  const checks = await readinessChecks(c.get("services"));
   const ready = Object.values(checks).every((r) => r.ok);
   return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
 }
