@@ -27,13 +27,14 @@ export function isDenortDownloadFailure(stderr: string): boolean {
 }
 
 async function compile(output: string): Promise<number> {
-  const denort = Deno.env.get("DENORT_BIN");
+  const denort = Deno.env.get("DENORT_BIN") || undefined;
   if (denort !== undefined && !(await Deno.stat(denort).then((s) => s.isFile, () => false))) {
     console.error(
       `DENORT_BIN=${denort} is not a file; point it at a denort binary of Deno ${Deno.version.deno}`,
     );
     return 1;
   }
+  if (denort === undefined) Deno.env.delete("DENORT_BIN"); // deno compile reads "" as a path
   const staged = await stageSource();
   try {
     const args = [

@@ -8,7 +8,7 @@
  *     app/                 main.ts, deno.json, deno.lock, src/ (build info fixed)
  *     config/              the embedded default configuration and the commented examples
  *
- * It runs with no network: the launcher passes --cached-only and its own DENO_DIR.
+ * `--fast` packs with gzip -1 (about 10% larger, half the time). It runs with no network: the launcher passes --cached-only and its own DENO_DIR.
  */
 import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -51,8 +51,8 @@ async function fetchDenoBinary(dest: string, work: string): Promise<void> {
   await chmod(dest, 0o755);
 }
 
-/** Builds the bundle tree under `work` and packs it into `output`. */
-async function dist(output: string): Promise<void> {
+/** Builds the bundle tree under `work` and packs it into `output` (gzip level 1 with `fast`, else 6). */
+async function dist(output: string, fast: boolean): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), "est-dist-"));
   try {
     const name = `pki-est-server-${VERSION}`;
@@ -75,16 +75,20 @@ async function dist(output: string): Promise<void> {
     });
     await writeFile(join(top, "bin", "pki-est-server"), launcherScript(), { mode: 0o755 });
     await mkdir(join(output, ".."), { recursive: true });
-    await run("tar", ["-czf", output, "-C", work, "--owner=0", "--group=0", name]);
+    const gzip = `gzip -${fast ? 1 : 6}`;
+    await run("tar", ["-I", gzip, "-cf", output, "-C", work, "--owner=0", "--group=0", name]);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { output: { type: "string" } } });
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { output: { type: "string" }, fast: { type: "boolean", default: false } },
+  });
   const output = values.output ?? `dist/pki-est-server-${VERSION}-linux-x64.tar.gz`;
   const path = isAbsolute(output) ? output : join(ROOT, output);
-  await dist(path);
+  await dist(path, values.fast);
   console.log(path);
 }
