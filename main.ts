@@ -4,6 +4,7 @@ import { ConfigError } from "./src/config/errors.ts";
 import { renderEffectiveConfig } from "./src/config/effective.ts";
 import { loadSettings } from "./src/config/boundary.ts";
 import { loadConfig } from "./src/config/load.ts";
+import { DEFAULT_HEALTH_URL, probeHealth } from "./src/ops/health_probe.ts";
 import { closeLogging, setupLogging } from "./src/ops/logging.ts";
 import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
@@ -18,6 +19,8 @@ usage:
   pki-est-server revoke [--config DIR] SERIAL [--reason REASON]
                                               revoke a certificate the local CA issued (hex serial;
                                               REASON is an RFC 5280 name, default unspecified)
+  pki-est-server health [--url URL]           exit 0 when URL (default ${DEFAULT_HEALTH_URL})
+                                              answers 200, else 1 (a container health check)
   pki-est-server --version | --help
 
 DIR defaults to $EST_CONFIG_DIR, else /etc/pki/est.
@@ -30,17 +33,27 @@ exit codes: 0 clean shutdown, 1 start failure, 2 bad configuration or usage.
 /** A command line that cannot be run; exit 2 with the reason and the usage. */
 class UsageError extends Error {}
 
+/** The options a subcommand may read. */
+interface CommandOptions {
+  reason: string;
+  url: string;
+}
+
 /** Subcommands and how many positional arguments each takes after its name. */
 const COMMANDS: Record<
   string,
-  { args: number; run: (dir: string, args: string[], reason: string) => Promise<number> }
+  { args: number; run: (dir: string, args: string[], options: CommandOptions) => Promise<number> }
 > = {
   "check-config": {
     args: 0,
     run: async (dir) => print(renderEffectiveConfig((await loadSettings(dir)).parsed), 0),
   },
   serve: { args: 0, run: (dir) => serve(dir) },
-  revoke: { args: 1, run: (dir, args, reason) => Promise.resolve(revoke(dir, args[0], reason)) },
+  revoke: { args: 1, run: (dir, args, { reason }) => Promise.resolve(revoke(dir, args[0], reason)) },
+  health: {
+    args: 0,
+    run: async (_dir, _args, { url }) => await probeHealth(url) ? 0 : print(`not healthy: ${url}`, 1, true),
+  },
 };
 
 async function main(args: string[]): Promise<number> {
@@ -52,6 +65,7 @@ async function main(args: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
       reason: { type: "string", default: "unspecified" },
+      url: { type: "string", default: DEFAULT_HEALTH_URL },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -69,7 +83,7 @@ async function main(args: string[]): Promise<number> {
     );
   }
   const dir = values.config ?? Deno.env.get("EST_CONFIG_DIR") ?? "/etc/pki/est";
-  return await command.run(dir, rest, values.reason);
+  return await command.run(dir, rest, { reason: values.reason, url: values.url });
 }
 
 async function serve(dir: string): Promise<number> {

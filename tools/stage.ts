@@ -8,8 +8,13 @@ export const ROOT = new URL("../", import.meta.url).pathname;
 /** What an installed build uses as `[server] state_dir` when server.toml does not set one. */
 export const INSTALLED_STATE_DIR = "/var/lib/pki-est";
 
-/** The checked-out commit (12 hex digits, "-dirty" when the tree has changes), or "unknown". */
+/**
+ * The checked-out commit (12 hex digits, "-dirty" when the tree has changes),
+ * EST_BUILD_COMMIT when set (a container build has no .git), else "unknown".
+ */
 export async function gitCommit(): Promise<string> {
+  const given = Deno.env.get("EST_BUILD_COMMIT");
+  if (given) return given;
   const git = (...args: string[]) =>
     new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" }).output();
   try {
