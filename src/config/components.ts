@@ -204,3 +204,8 @@ export function defaultBackend(dir: string): BackendConfig {
 export function defaultAuthorizer(): AuthorizerConfig {
   return identityOnlySchema().parse({});
 }
+
+/** The classes a role accepts, each as its names: Dogtag's class name (when it has one), then aliases. */
+export function componentClasses(role: ComponentRole): readonly (readonly string[])[] {
+  return CLASSES.filter((c) => c.role === role).map((c) => c.names);
+}
