@@ -1,4 +1,5 @@
 import * as x509 from "@peculiar/x509";
+import { pemDerOf } from "../encoding/pem.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import * as client from "./prom_client.ts";
 
@@ -60,8 +61,8 @@ function memoizedNotAfter(): (pem: string) => number {
   let last: { pem: string; seconds: number } | undefined;
   return (pem) => {
     if (last?.pem !== pem) {
-      const first = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0];
-      last = { pem, seconds: new x509.X509Certificate(first).notAfter.getTime() / 1000 };
+      const [leaf] = pemDerOf(pem, "CERTIFICATE");
+      last = { pem, seconds: new x509.X509Certificate(leaf).notAfter.getTime() / 1000 };
     }
     return last.seconds;
   };
