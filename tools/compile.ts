@@ -6,8 +6,8 @@
  * DENORT_BIN names one. Where the download cannot happen this says so and how
  * to proceed, rather than leaving a bare network error.
  */
-import { rm } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import { PERMISSION_FLAGS, V8_FLAGS, WORKER_MODULES } from "./runtime_flags.ts";
 import { ROOT, stageSource } from "./stage.ts";
@@ -36,6 +36,7 @@ async function compile(output: string): Promise<number> {
   }
   if (denort === undefined) Deno.env.delete("DENORT_BIN"); // deno compile reads "" as a path
   const staged = await stageSource();
+  await mkdir(dirname(output), { recursive: true });
   try {
     const args = [
       "compile",

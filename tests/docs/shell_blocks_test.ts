@@ -82,7 +82,12 @@ Deno.test(
       code.replaceAll("127.0.0.1:8443", `127.0.0.1:${port}`)
         .replaceAll("127.0.0.1:8453", `127.0.0.1:${metricsPort}`)
         .replaceAll("/etc/pki/est", join(repo, "config"));
-    const env = { PATH: `${join(repo, "test-bin")}:${Deno.env.get("PATH")}`, NO_COLOR: "1" };
+    // A clean environment: the copy's processes must not report coverage of files that are deleted afterwards.
+    const env = {
+      PATH: `${join(repo, "test-bin")}:${Deno.env.get("PATH")}`,
+      HOME: Deno.env.get("HOME") ?? repo,
+      NO_COLOR: "1",
+    };
     let server: { child: Deno.ChildProcess; where: string } | undefined;
     const ran: string[] = [];
     try {
@@ -96,6 +101,7 @@ Deno.test(
             args: ["bash", "-c", script],
             cwd: repo,
             env,
+            clearEnv: true,
             stdout: "null",
             stderr: "piped",
           }).spawn();
@@ -111,6 +117,7 @@ Deno.test(
             args: ["-e", "-o", "pipefail", "-c", script],
             cwd: repo,
             env,
+            clearEnv: true,
             stdout: "piped",
             stderr: "piped",
           }).output();

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { loadConfig } from "../../src/config/load.ts";
 import { serverTomlSchema } from "../../src/config/schema.ts";
 import { INSTALLED_STATE_DIR } from "../../tools/stage.ts";
 
@@ -69,18 +70,12 @@ Deno.test("Containerfile: the image's server.toml listens on the exposed ports a
   assert.deepEqual(toml.server.bind, { host: "0.0.0.0", port: defaults.server.bind.port });
   assert.deepEqual(toml.metrics.bind, { host: "0.0.0.0", port: defaults.metrics.bind.port });
   assert.equal(toml.server.state_dir, INSTALLED_STATE_DIR);
-  const check = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "main.ts"), "check-config", "--config", join(root, copied, "..")],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
+  // What check-config runs: the whole directory loads.
+  assert.equal(loadConfig(join(root, copied, "..")).server.state_dir, INSTALLED_STATE_DIR);
 });
 
-Deno.test("Containerfile: the health check's subcommand is one the binary has", async () => {
-  const help = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(root, "main.ts"), "--help"],
-    stdout: "piped",
-  }).output();
-  assert.match(new TextDecoder().decode(help.stdout), /^\s+pki-est-server health \[--url URL\]/m);
+Deno.test("Containerfile: the health check's subcommand is one the binary has", () => {
+  const main = Deno.readTextFileSync(join(root, "main.ts"));
+  assert.match(main, /^\s+pki-est-server health \[--url URL\]/m, "in the usage text");
+  assert.match(main, /case "health":/, "dispatched");
 });
