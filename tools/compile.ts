@@ -6,7 +6,7 @@
  * DENORT_BIN names one. Where the download cannot happen this says so and how
  * to proceed, rather than leaving a bare network error.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { parseArgs } from "node:util";
 import { PERMISSION_FLAGS, V8_FLAGS, WORKER_MODULES } from "./runtime_flags.ts";
@@ -19,6 +19,27 @@ export function denortMissingMessage(detail: string): string {
     `Set DENORT_BIN to a denort binary of Deno ${Deno.version.deno} (from denort-x86_64-unknown-linux-gnu.zip`,
     `of that release), or build the offline bundle instead: deno task dist.`,
   ].join("\n");
+}
+
+/**
+ * The test directories of the npm packages in `lockFile`, as they are in the
+ * module cache: never loaded at run time, and one of them (bintrees' 2 MB
+ * perf fixture, via prom-client) overflows deno compile's stack.
+ */
+export async function npmTestDirs(lockFile: string): Promise<string[]> {
+  const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+    .output();
+  const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  const lock = JSON.parse(await readFile(lockFile, "utf8")) as { npm?: Record<string, unknown> };
+  const dirs: string[] = [];
+  for (const key of Object.keys(lock.npm ?? {})) {
+    const [, name, version] = key.match(/^(@?[^@]+)@([^_]+)/)!;
+    for (const sub of ["test", "tests"]) {
+      const dir = join(denoDir, "npm", "registry.npmjs.org", name, version, sub);
+      if (await stat(dir).then((s) => s.isDirectory(), () => false)) dirs.push(dir);
+    }
+  }
+  return dirs;
 }
 
 /** True when `deno compile`'s output says the runtime download failed. */
@@ -44,6 +65,7 @@ async function compile(output: string): Promise<number> {
       ...PERMISSION_FLAGS,
       V8_FLAGS,
       ...WORKER_MODULES.flatMap((m) => ["--include", m]),
+      ...(await npmTestDirs(join(staged, "deno.lock"))).flatMap((d) => ["--exclude", d]),
       "--output",
       output,
       "main.ts",

@@ -70,6 +70,22 @@ Deno.test("compile: a DENORT_BIN that is not a file is named", opts, async () =>
   assert.match(res.stderr, /DENORT_BIN=.*no-such-denort is not a file/);
 });
 
+Deno.test(
+  "compile: the app and its npm packages embed (the Deno binary stands in for denort; not run)",
+  opts,
+  async () => {
+    // Catches what breaks deno compile before the runtime matters, such as a package file that overflows it.
+    const dir = await tempDir({ prefix: "est-compile-" });
+    const output = join(dir, "pki-est-server");
+    const res = await compile(output, { DENORT_BIN: Deno.execPath() });
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok((await Deno.stat(output)).size > 50_000_000);
+    assert.match(res.stderr, /worker_thread\.ts/);
+    assert.match(res.stderr, /audit_thread\.ts/);
+    assert.doesNotMatch(res.stderr, /bintrees[^\n]*test/);
+  },
+);
+
 Deno.test("compile: the download failure is recognised and explained", () => {
   assert.ok(isDenortDownloadFailure("0: Setting up base binary.\n1: error sending request"));
   assert.ok(!isDenortDownloadFailure("error: Module not found"));
