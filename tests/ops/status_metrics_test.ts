@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { connect, type PeerCertificate } from "node:tls";
 import * as x509 from "@peculiar/x509";
 import { scrape } from "../support/metrics.ts";
+import { makeSelfSigned } from "../support/pki.ts";
 import { startTestServer } from "../support/server.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -58,3 +59,34 @@ Deno.test("status metrics: a server without a realm reports the absent realm as 
     await srv.close();
   }
 });
+
+Deno.test(
+  "status metrics: the TLS expiry follows an operator's certificate across a reload",
+  opts,
+  async () => {
+    const dir = await tempDir({ prefix: "est-status-" });
+    const first = await makeSelfSigned(dir, "/CN=localhost", ["subjectAltName=IP:127.0.0.1"]);
+    const tlsCert = join(dir, "tls.crt");
+    const tlsKey = join(dir, "tls.key");
+    await Deno.copyFile(first.certPath, tlsCert);
+    await Deno.copyFile(first.keyPath, tlsKey);
+    const srv = await startTestServer({ server: { tls_cert: tlsCert, tls_key: tlsKey } });
+    try {
+      const notAfter = async () =>
+        (await scrape(srv.server.metricsPort!)).get("est_tls_certificate_not_after_seconds");
+      const expiry = (pem: string) => new x509.X509Certificate(pem).notAfter.getTime() / 1000;
+      assert.equal(await notAfter(), expiry(await Deno.readTextFile(first.certPath)));
+
+      await new Promise((r) => setTimeout(r, 1100)); // a later second, so a later notAfter
+      const next = await makeSelfSigned(dir, "/CN=localhost", ["subjectAltName=IP:127.0.0.1"]);
+      await Deno.copyFile(next.certPath, tlsCert);
+      await Deno.copyFile(next.keyPath, tlsKey);
+      assert.equal(await srv.server.reload(), true);
+      const reloaded = await notAfter();
+      assert.equal(reloaded, expiry(await Deno.readTextFile(next.certPath)));
+      assert.ok(reloaded! > expiry(await Deno.readTextFile(first.certPath)));
+    } finally {
+      await srv.close();
+    }
+  },
+);
