@@ -7,6 +7,7 @@
  *     lib/deno_dir/        DENO_DIR with every module the server loads
  *     app/                 main.ts, deno.json, deno.lock, src/ (build info fixed)
  *     config/              the embedded default configuration and the commented examples
+ *     deploy/, docs/       the systemd unit, manifests and dashboards; the documentation
  *
  * `--fast` packs with gzip -1 (about 10% larger, half the time). It runs with no network: the launcher passes --cached-only and its own DENO_DIR.
  */
@@ -73,6 +74,7 @@ async function dist(output: string, fast: boolean): Promise<void> {
       recursive: true,
       filter: (src) => !src.startsWith(join(ROOT, "config", "state")),
     });
+    for (const dir of ["deploy", "docs"]) await cp(join(ROOT, dir), join(top, dir), { recursive: true });
     await writeFile(join(top, "bin", "pki-est-server"), launcherScript(), { mode: 0o755 });
     await mkdir(join(output, ".."), { recursive: true });
     const gzip = `gzip -${fast ? 1 : 6}`;

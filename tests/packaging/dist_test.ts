@@ -46,7 +46,15 @@ Deno.test(
     const [top] = [...Deno.readDirSync(unpacked)].map((e) => e.name);
     assert.match(top, /^pki-est-server-\d+\.\d+\.\d+$/);
     for (
-      const part of ["bin/pki-est-server", "lib/deno", "lib/deno_dir", "app/main.ts", "config/server.toml"]
+      const part of [
+        "bin/pki-est-server",
+        "lib/deno",
+        "lib/deno_dir",
+        "app/main.ts",
+        "config/server.toml",
+        "deploy/systemd/pki-est-server.service",
+        "docs/installation.md",
+      ]
     ) {
       assert.ok(Deno.statSync(join(unpacked, top, part)), part);
     }
