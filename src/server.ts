@@ -135,7 +135,9 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     : serverCertificateIssuer(settings, core.rawBackend);
   const selfTls = worker?.tls ?? await selfIssued?.current();
   // `served`: the certificate the listener serves now, for the expiry gauge.
-  const serving: { listener?: TlsListener; served: TlsMaterial } = { served: settings.server.tls ?? selfTls! };
+  const serving: { listener?: TlsListener; served: TlsMaterial } = {
+    served: settings.server.tls ?? selfTls!,
+  };
   const reloader = new Reloader(
     settings,
     buildReloadableSeams(settings),
