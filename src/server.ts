@@ -50,6 +50,8 @@ export interface RunningServer {
    * Resolves to whether it applied.
    */
   reload(): Promise<boolean>;
+  /** Serves a renewed self-issued certificate (the primary hands it to its listener threads). */
+  useSelfIssued(material: TlsMaterial): void;
   /** Applies settings already loaded (how listener threads follow the primary's reload). */
   apply(next: Settings): Promise<boolean>;
   /** Drains in-flight requests (up to the configured grace) and releases every resource. */
@@ -134,21 +136,17 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     ? undefined
     : serverCertificateIssuer(settings, core.rawBackend);
   const selfTls = worker?.tls ?? await selfIssued?.current();
-  // `served`: the certificate the listener serves now, for the expiry gauge.
-  const serving: { listener?: TlsListener; served: TlsMaterial } = {
-    served: settings.server.tls ?? selfTls!,
-  };
+  const serving: Serving = { served: settings.server.tls ?? selfTls!, selfIssued: selfTls };
   const reloader = new Reloader(
     settings,
     buildReloadableSeams(settings),
     servicesBuilder(core.backend, core.crypto),
     {
       applyTls: async (next) => {
-        serving.served = next.server.tls ?? selfTls ?? serving.served;
-        serving.listener?.setTls(
-          next.server.tls ?? selfTls,
-          await clientTrustPem(core.backend, next.server.clientCa),
-        );
+        // The self-issued certificate as last renewed, not as first issued.
+        const tls = next.server.tls ?? serving.selfIssued;
+        serving.served = tls ?? serving.served;
+        serving.listener?.setTls(tls, await clientTrustPem(core.backend, next.server.clientCa));
       },
       applyLog: (next) => setupLogging(next.log),
     },
@@ -173,7 +171,14 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     });
   }
   if (!worker) logServing(settings, listener.port, extras.metricsListener?.port);
-  return runningServer(settings, core, listener, reloader, extras);
+  return runningServer(settings, core, listener, reloader, extras, serving);
+}
+
+/** What the listener serves: the certificate now (for the expiry gauge) and the latest self-issued one. */
+interface Serving {
+  listener?: TlsListener;
+  served: TlsMaterial;
+  selfIssued?: TlsMaterial;
 }
 
 interface PrimaryExtras {
@@ -182,13 +187,20 @@ interface PrimaryExtras {
   selfIssued?: SelfIssuedServerCertificate;
 }
 
+/** Serves a renewed self-issued certificate now and after any reload. */
+function useSelfIssued(serving: Serving, material: TlsMaterial): void {
+  serving.selfIssued = material;
+  serving.served = material;
+  serving.listener?.setTls(material);
+}
+
 /** The primary's own parts: listener threads, renewal of a self-issued certificate, the metrics listener. */
 async function startPrimaryExtras(
   settings: Settings,
   core: Core,
   listener: TlsListener,
   selfIssued: SelfIssuedServerCertificate | undefined,
-  serving: { served: TlsMaterial },
+  serving: Serving,
 ): Promise<PrimaryExtras> {
   const threads = settings.server.workers - 1;
   const tls = serving.served;
@@ -201,8 +213,7 @@ async function startPrimaryExtras(
     })
     : undefined;
   selfIssued?.startRenewal((material) => {
-    serving.served = material;
-    listener.setTls(material);
+    useSelfIssued(serving, material);
     pool?.setTls(material);
   });
   const render = async () =>
@@ -231,6 +242,7 @@ function runningServer(
   listener: TlsListener,
   reloader: Reloader,
   extras: PrimaryExtras,
+  serving: Serving,
 ): RunningServer {
   const apply = async (next: Settings) => {
     try {
@@ -247,6 +259,7 @@ function runningServer(
     backend: core.rawBackend,
     listener,
     metricsJson: () => core.metrics.registry.getMetricsAsJSON(),
+    useSelfIssued: (material) => useSelfIssued(serving, material),
     apply,
     async reload() {
       let next: Settings;

@@ -34,7 +34,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       }
       return;
     case "tls":
-      return server?.listener.setTls(message.tls);
+      return server?.useSelfIssued(message.tls);
     case "reload":
       message.settings.server.bind.port = port;
       return post({
