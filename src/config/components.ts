@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { type LdapRealmConfig, ldapRealmSchema } from "./ldap_realm.ts";
 import { readPasswordFile } from "./password_file.ts";
+import { type PostgresqlRealmConfig, postgresqlRealmSchema } from "./postgresql_realm.ts";
 import { extendedKeyUsages } from "./schema.ts";
 import { boolean, integer, stringList, text } from "./values.ts";
 
@@ -152,13 +154,14 @@ export type ExternalProcessConfig = z.output<ReturnType<typeof externalProcessSc
 export type IdentityOnlyConfig = z.output<ReturnType<typeof identityOnlySchema>>;
 
 export type BackendConfig = LocalCaConfig | DogtagRaConfig;
-export type RealmConfig = InMemoryRealmConfig;
+export type RealmConfig = InMemoryRealmConfig | LdapRealmConfig | PostgresqlRealmConfig;
+export type { LdapRealmConfig, PostgresqlRealmConfig };
 export type AuthorizerConfig = ExternalProcessConfig | IdentityOnlyConfig;
 
 interface ComponentClass {
   role: ComponentRole;
   names: readonly string[];
-  schema?: (dir: string) => z.ZodType<unknown, unknown>;
+  schema: (dir: string) => z.ZodType<unknown, unknown>;
 }
 
 const CLASSES: readonly ComponentClass[] = [
@@ -169,8 +172,12 @@ const CLASSES: readonly ComponentClass[] = [
     names: ["com.netscape.cms.realm.PKIInMemoryRealm", "in-memory"],
     schema: inMemoryRealmSchema,
   },
-  { role: "realm", names: ["com.netscape.cms.realm.PKILDAPRealm", "ldap"] },
-  { role: "realm", names: ["com.netscape.cms.realm.PKIPostgreSQLRealm", "postgresql"] },
+  { role: "realm", names: ["com.netscape.cms.realm.PKILDAPRealm", "ldap"], schema: ldapRealmSchema },
+  {
+    role: "realm",
+    names: ["com.netscape.cms.realm.PKIPostgreSQLRealm", "postgresql"],
+    schema: postgresqlRealmSchema,
+  },
   {
     role: "authorizer",
     names: ["org.dogtagpki.est.ExternalProcessRequestAuthorizer", "external-process"],
@@ -192,7 +199,7 @@ export function componentSchema(
     const names = CLASSES.filter((c) => c.role === role).flatMap((c) => c.names);
     return `unknown ${role} class "${cls}"; expected one of ${names.join(", ")}`;
   }
-  return known.schema?.(dir) ?? `${role} class "${cls}" is not available in this version`;
+  return known.schema(dir);
 }
 
 /** The default backend when neither server.toml nor backend.conf names one. */

@@ -1,0 +1,169 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { ldapRealmSchema } from "../../src/config/ldap_realm.ts";
+import { certificateIdentity } from "../../src/realm/certificate_identity.ts";
+import { LdapRealm } from "../../src/realm/ldap/ldap_realm.ts";
+import { createRealm } from "../../src/realm/registry.ts";
+import { makeSelfSigned } from "../support/pki.ts";
+import {
+  DIRECTORY_MANAGER,
+  GROUPS_DN,
+  Slapd,
+  unlessSlapd,
+  userCertificateLdif,
+  userLdif,
+  USERS_DN,
+} from "../support/slapd.ts";
+import { runOk } from "../support/tools.ts";
+import { tempDir } from "../support/temp.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false, ignore: unlessSlapd() };
+
+function realmOn(slapd: Slapd, keys: Record<string, string> = {}): LdapRealm {
+  const config = ldapRealmSchema("/").parse({
+    url: slapd.url,
+    authType: "BasicAuth",
+    bindDN: DIRECTORY_MANAGER.dn,
+    bindPassword: DIRECTORY_MANAGER.password,
+    usersDN: USERS_DN,
+    groupsDN: GROUPS_DN,
+    connectTimeout: "2",
+    timeout: "2",
+    ...keys,
+  });
+  const realm = createRealm(config);
+  assert.ok(realm instanceof LdapRealm);
+  return realm;
+}
+
+async function derOf(certPath: string): Promise<Uint8Array<ArrayBuffer>> {
+  return (await runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"])).stdout;
+}
+
+Deno.test("ldap realm: password and certificate login against a private slapd", opts, async (t) => {
+  const slapd = await Slapd.start();
+  const realm = realmOn(slapd);
+  const tmp = await tempDir({ prefix: "est-ldap-realm-" });
+  try {
+    await slapd.modify(userLdif("est-test-user", "test.example.com", "Secret.123", ["EST Users"]));
+    await slapd.modify(
+      `dn: cn=Auditors,${GROUPS_DN}\nchangetype: add\nobjectClass: groupOfUniqueNames\n` +
+        `cn: Auditors\nuniqueMember: uid=est-test-user,${USERS_DN}\n`,
+    );
+    await slapd.modify(userLdif("other", "Other User", "0ther.Pass"));
+
+    await t.step("the right password gives uid, cn and the groups' cn as roles", async () => {
+      assert.deepEqual(await realm.authenticate("est-test-user", "Secret.123"), {
+        name: "est-test-user",
+        fullName: "test.example.com",
+        roles: ["Auditors", "EST Users"],
+        method: "password",
+      });
+      assert.deepEqual(await realm.authenticate("other", "0ther.Pass"), {
+        name: "other",
+        fullName: "Other User",
+        roles: [],
+        method: "password",
+      });
+    });
+
+    await t.step("wrong, empty and unknown credentials give null; the pool stays usable", async () => {
+      for (
+        const [user, password] of [
+          ["est-test-user", "wrong"],
+          ["est-test-user", ""],
+          ["nobody", "Secret.123"],
+          ["", "Secret.123"],
+          ["", ""],
+          ["x".repeat(300), "Secret.123"],
+        ]
+      ) {
+        assert.equal(await realm.authenticate(user, password), null, `${user}:${password}`);
+      }
+      assert.equal((await realm.authenticate("est-test-user", "Secret.123"))?.name, "est-test-user");
+    });
+
+    await t.step("filter metacharacters in the user name match nobody", async () => {
+      for (
+        const user of [
+          "*",
+          "est-test-user*",
+          "est-*",
+          "*)(uid=*",
+          "est-test-user)(|(uid=*",
+          "est-test-user\\2a",
+          "\\",
+          "est-test-user\u0000",
+          "\u0000",
+          "(uid=est-test-user)",
+        ]
+      ) {
+        assert.equal(await realm.authenticate(user, "Secret.123"), null, JSON.stringify(user));
+      }
+    });
+
+    await t.step("certificate login: description = certID and the same DER", async () => {
+      const cert = await makeSelfSigned(tmp, "/CN=test.example.com");
+      const identity = certificateIdentity(await derOf(cert.certPath));
+      assert.equal(await realm.authenticateCertificate(identity), null, "not known yet");
+      await slapd.modify(userCertificateLdif("est-test-user", identity.certId, identity.der));
+      assert.deepEqual(await realm.authenticateCertificate(identity), {
+        name: "est-test-user",
+        fullName: "test.example.com",
+        roles: ["Auditors", "EST Users"],
+        method: "certificate",
+      });
+      // The same certID with other bytes (a forged certificate naming the same serial and names) is refused.
+      const forged = await makeSelfSigned(tmp, "/CN=test.example.com");
+      const forgedIdentity = certificateIdentity(await derOf(forged.certPath));
+      assert.equal(await realm.authenticateCertificate({ ...forgedIdentity, certId: identity.certId }), null);
+    });
+
+    await t.step("health is ok while the directory answers", async () => {
+      assert.deepEqual(await realm.health(), { ok: true });
+    });
+  } finally {
+    await realm.close();
+    await slapd.close();
+  }
+});
+
+Deno.test(
+  "ldap realm: a directory that is down or frozen fails within the timeout and recovers",
+  opts,
+  async () => {
+    const slapd = await Slapd.start();
+    const realm = realmOn(slapd);
+    const lenient = realmOn(slapd, { errorIfDown: "false" });
+    try {
+      await slapd.modify(userLdif("u1", "User One", "pw-1", ["EST Users"]));
+      assert.equal((await realm.authenticate("u1", "pw-1"))?.name, "u1");
+
+      await slapd.stop();
+      let started = performance.now();
+      await assert.rejects(realm.authenticate("u1", "pw-1"));
+      assert.ok(performance.now() - started < 5000);
+      assert.equal(await lenient.authenticate("u1", "pw-1"), null, "errorIfDown=false: a refusal");
+      const down = await realm.health();
+      assert.equal(down.ok, false);
+      assert.match(down.detail!, /^directory ldap:\/\/127\.0\.0\.1:\d+: /);
+
+      await slapd.resume();
+      assert.equal((await realm.authenticate("u1", "pw-1"))?.name, "u1", "recovered without a restart");
+      assert.deepEqual(await realm.health(), { ok: true });
+
+      slapd.freeze();
+      started = performance.now();
+      await assert.rejects(realm.authenticate("u1", "pw-1"));
+      const frozenMs = performance.now() - started;
+      assert.ok(frozenMs < 6000, `${frozenMs} ms`);
+      console.log(`frozen directory: refused after ${frozenMs.toFixed(0)} ms`);
+      slapd.thaw();
+      assert.equal((await realm.authenticate("u1", "pw-1"))?.name, "u1");
+    } finally {
+      await realm.close();
+      await lenient.close();
+      await slapd.close();
+    }
+  },
+);
