@@ -1,6 +1,7 @@
 import type { RealmConfig } from "../config/components.ts";
 import { InMemoryRealm } from "./in_memory.ts";
 import { LdapRealm } from "./ldap/ldap_realm.ts";
+import { PostgresqlRealm } from "./postgresql/postgresql_realm.ts";
 import type { Realm } from "./realm.ts";
 
 /** Builds the realm a configuration names. */
@@ -11,6 +12,6 @@ export function createRealm(config: RealmConfig): Realm {
     case "ldap":
       return new LdapRealm(config);
     case "postgresql":
-      throw new Error("todo");
+      return new PostgresqlRealm(config);
   }
 }
