@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { BackendConfig, LocalCaConfig } from "../../src/config/components.ts";
+import type {
+  BackendConfig,
+  InMemoryRealmConfig,
+  LocalCaConfig,
+  RealmConfig,
+} from "../../src/config/components.ts";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { tempDir } from "../support/temp.ts";
+
+function inMemory(realm: RealmConfig | undefined): InMemoryRealmConfig {
+  assert.equal(realm?.kind, "in-memory");
+  return realm as InMemoryRealmConfig;
+}
 
 function localCa(backend: BackendConfig): LocalCaConfig {
   assert.equal(backend.kind, "local-ca");
@@ -180,8 +190,8 @@ Deno.test("config: Dogtag .conf files load with Dogtag class names and keys", as
     "backend.conf": "class=local-ca\nvalidityDays=10\n",
   });
   const c = loadConfig(dir);
-  assert.deepEqual(c.realm?.roles, ["estclient", "EST Users"]);
-  assert.equal(c.realm?.fullName, "Administrator");
+  assert.deepEqual(inMemory(c.realm).roles, ["estclient", "EST Users"]);
+  assert.equal(inMemory(c.realm).fullName, "Administrator");
   assert.equal(c.authorizer.kind, "external-process");
   assert.equal(c.authorizer.enrollMatchTLSSubjSAN, true, "a blank value keeps the default");
   assert.equal(localCa(c.backend).validityDays, 10);
@@ -394,7 +404,7 @@ Deno.test("config: demo credentials are refused on a non-loopback bind", async (
   );
   for (const host of ["127.0.0.1", "[::1]", "localhost", "127.1.2.3"]) {
     const dir = await configDir({ "server.toml": `[server]\nbind = "${host}:8443"\n${demo}` });
-    assert.equal(loadConfig(dir).realm?.demo, true);
+    assert.equal(inMemory(loadConfig(dir).realm).demo, true);
   }
 });
 
@@ -421,7 +431,7 @@ Deno.test("config: the shipped examples and the embedded default load", async ()
     }
   }
   const embedded = loadConfig(new URL("../../config/", import.meta.url).pathname);
-  assert.equal(embedded.realm?.demo, true);
+  assert.equal(inMemory(embedded.realm).demo, true);
   assert.equal(embedded.server.bind.host, "127.0.0.1");
 });
 
