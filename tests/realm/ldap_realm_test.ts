@@ -4,7 +4,7 @@ import { ldapRealmSchema } from "../../src/config/ldap_realm.ts";
 import { certificateIdentity } from "../../src/realm/certificate_identity.ts";
 import { LdapRealm } from "../../src/realm/ldap/ldap_realm.ts";
 import { createRealm } from "../../src/realm/registry.ts";
-import { makeSelfSigned } from "../support/pki.ts";
+import { issueFromCa, makeOpensslCa, makeSelfSigned, type OpensslCa } from "../support/pki.ts";
 import {
   DIRECTORY_MANAGER,
   GROUPS_DN,
@@ -20,17 +20,20 @@ import { tempDir } from "../support/temp.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: unlessSlapd() };
 
 function realmOn(slapd: Slapd, keys: Record<string, string> = {}): LdapRealm {
-  const config = ldapRealmSchema("/").parse({
-    url: slapd.url,
-    authType: "BasicAuth",
-    bindDN: DIRECTORY_MANAGER.dn,
-    bindPassword: DIRECTORY_MANAGER.password,
-    usersDN: USERS_DN,
-    groupsDN: GROUPS_DN,
-    connectTimeout: "2",
-    timeout: "2",
-    ...keys,
-  });
+  // A blank value is unset, as in a .conf file.
+  const config = ldapRealmSchema("/").parse(Object.fromEntries(
+    Object.entries({
+      url: slapd.url,
+      authType: "BasicAuth",
+      bindDN: DIRECTORY_MANAGER.dn,
+      bindPassword: DIRECTORY_MANAGER.password,
+      usersDN: USERS_DN,
+      groupsDN: GROUPS_DN,
+      connectTimeout: "2",
+      timeout: "2",
+      ...keys,
+    }).filter(([, value]) => value !== ""),
+  ));
   const realm = createRealm(config);
   assert.ok(realm instanceof LdapRealm);
   return realm;
@@ -40,10 +43,24 @@ async function derOf(certPath: string): Promise<Uint8Array<ArrayBuffer>> {
   return (await runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"])).stdout;
 }
 
+/** A CA, the directory's TLS certificate (for 127.0.0.1) and the realm's client certificate, made by openssl. */
+async function directoryPki(dir: string) {
+  const ca = await makeOpensslCa(dir, "Directory CA");
+  const server = await issueFromCa(dir, ca, "/CN=127.0.0.1", {
+    ext: "basicConstraints=CA:false\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
+  });
+  const client = await issueFromCa(dir, ca, "/O=EXAMPLE/CN=est-realm");
+  return { ca, server, client };
+}
+
 Deno.test("ldap realm: password and certificate login against a private slapd", opts, async (t) => {
-  const slapd = await Slapd.start();
-  const realm = realmOn(slapd);
   const tmp = await tempDir({ prefix: "est-ldap-realm-" });
+  const pki = await directoryPki(tmp);
+  const slapd = await Slapd.start({
+    tls: { certPath: pki.server.certPath, keyPath: pki.server.keyPath, caPath: pki.ca.certPath },
+    readers: ["cn=est-realm,o=example"],
+  });
+  const realm = realmOn(slapd);
   try {
     await slapd.modify(userLdif("est-test-user", "test.example.com", "Secret.123", ["EST Users"]));
     await slapd.modify(
@@ -123,6 +140,55 @@ Deno.test("ldap realm: password and certificate login against a private slapd", 
       assert.deepEqual(await realm.health(), { ok: true });
     });
 
+    await t.step("StartTLS and ldaps:// verify the directory against caBundle", async () => {
+      await tlsLogin(slapd, pki.ca, { url: slapd.url, startTLS: "true" });
+      await tlsLogin(slapd, pki.ca, { url: slapd.tlsUrl });
+      // A directory certificate from another CA is refused (the realm throws: 503), never trusted.
+      const stranger = await makeOpensslCa(tmp, "Stranger CA");
+      const variants: Record<string, string>[] = [{ url: slapd.url, startTLS: "true" }, {
+        url: slapd.tlsUrl,
+      }];
+      for (const keys of variants) {
+        const wrong = realmOn(slapd, { ...keys, caBundle: stranger.certPath });
+        try {
+          await assert.rejects(wrong.authenticate("est-test-user", "Secret.123"));
+          assert.equal((await wrong.health()).ok, false);
+        } finally {
+          await wrong.close();
+        }
+      }
+    });
+
+    await t.step("SslClientAuth: SASL EXTERNAL with the client certificate", async () => {
+      const keys = {
+        authType: "SslClientAuth",
+        clientCertFile: pki.client.certPath,
+        clientKeyFile: pki.client.keyPath,
+        caBundle: pki.ca.certPath,
+        bindDN: "",
+        bindPassword: "",
+      };
+      const variants: Record<string, string>[] = [{ url: slapd.tlsUrl }, {
+        url: slapd.url,
+        startTLS: "true",
+      }];
+      for (const url of variants) {
+        const tls = realmOn(slapd, { ...keys, ...url });
+        try {
+          assert.deepEqual(await tls.authenticate("est-test-user", "Secret.123"), {
+            name: "est-test-user",
+            fullName: "test.example.com",
+            roles: ["Auditors", "EST Users"],
+            method: "password",
+          });
+          assert.equal(await tls.authenticate("est-test-user", "wrong"), null);
+          assert.equal((await tls.authenticate("est-test-user", "Secret.123"))?.name, "est-test-user");
+        } finally {
+          await tls.close();
+        }
+      }
+    });
+
     await t.step("a directory that is down or frozen fails within the timeout, and recovers", async () => {
       const lenient = realmOn(slapd, { errorIfDown: "false" });
       try {
@@ -159,3 +225,16 @@ Deno.test("ldap realm: password and certificate login against a private slapd", 
     await slapd.close();
   }
 });
+
+/** A BasicAuth realm over TLS logs the user in, twice (the second time on a pooled connection). */
+async function tlsLogin(slapd: Slapd, ca: OpensslCa, keys: Record<string, string>): Promise<void> {
+  const realm = realmOn(slapd, { caBundle: ca.certPath, ...keys });
+  try {
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await realm.authenticate("est-test-user", "Secret.123"))?.name, "est-test-user");
+    }
+    assert.deepEqual(await realm.health(), { ok: true });
+  } finally {
+    await realm.close();
+  }
+}

@@ -61,9 +61,9 @@ function slapdConf(dir: string, options: SlapdOptions): string {
   const readers = (options.readers ?? []).map((dn) => ` by dn.exact="${dn}" read`).join("");
   const tls = options.tls
     ? [
-      `TLSCertificateFile ${options.tls.certPath}`,
-      `TLSCertificateKeyFile ${options.tls.keyPath}`,
-      `TLSCACertificateFile ${options.tls.caPath}`,
+      `TLSCertificateFile "${options.tls.certPath}"`,
+      `TLSCertificateKeyFile "${options.tls.keyPath}"`,
+      `TLSCACertificateFile "${options.tls.caPath}"`,
       "TLSVerifyClient try",
     ]
     : [];
@@ -87,7 +87,7 @@ function slapdConf(dir: string, options: SlapdOptions): string {
     `directory ${join(dir, "data")}`,
     "index uid,description,uniqueMember eq",
     `access to attrs=userPassword by dn.exact="${DIRECTORY_MANAGER.dn}" write by anonymous auth by * none`,
-    `access to * by dn.exact="${DIRECTORY_MANAGER.dn}" write${readers} by users read by * none`,
+    `access to * by dn.exact="${DIRECTORY_MANAGER.dn}" write${readers} by self read by * none`,
     "",
   ].join("\n");
 }
@@ -134,7 +134,7 @@ export class Slapd {
   async resume(): Promise<void> {
     const urls = [this.url, ...(this.tlsPort ? [this.tlsUrl] : [])].join(" ");
     this.#process = new Deno.Command(SLAPD!, {
-      args: ["-f", join(this.dir, "slapd.conf"), "-h", urls, "-d", "0"],
+      args: ["-f", join(this.dir, "slapd.conf"), "-h", urls, "-d", "none"],
       stdin: "null",
       stdout: "null",
       stderr: "piped",

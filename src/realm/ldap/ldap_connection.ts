@@ -8,6 +8,8 @@ import { withDeadline } from "../deadline.ts";
 export function directoryTlsOptions(config: LdapRealmConfig): ConnectionOptions {
   const host = new URL(config.url).hostname.replace(/^\[(.*)\]$/, "$1");
   return {
+    // StartTLS upgrades a socket: the name to verify must be given, or "localhost" would be checked.
+    host,
     servername: /^[\d.]+$|:/.test(host) ? undefined : host,
     ca: config.caBundle === undefined ? undefined : readFileSync(config.caBundle, "utf8"),
     cert: config.clientCertFile === undefined ? undefined : readFileSync(config.clientCertFile, "utf8"),
@@ -35,7 +37,8 @@ export async function openServiceConnection(
     strictDN: false,
   });
   const setUp = async () => {
-    if (config.startTLS) await client.startTLS(tls);
+    // ldapts writes the socket into the options it is given: a copy each time.
+    if (config.startTLS) await client.startTLS({ ...tls });
     await bindAsService(client, config);
     return client;
   };
