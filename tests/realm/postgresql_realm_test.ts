@@ -5,7 +5,7 @@ import { postgresqlRealmSchema } from "../../src/config/postgresql_realm.ts";
 import { certificateIdentity } from "../../src/realm/certificate_identity.ts";
 import { PostgresqlRealm } from "../../src/realm/postgresql/postgresql_realm.ts";
 import { createRealm } from "../../src/realm/registry.ts";
-import { makeSelfSigned } from "../support/pki.ts";
+import { issueFromCa, makeOpensslCa, makeSelfSigned } from "../support/pki.ts";
 import {
   CREATE_SQL,
   DATABASE,
@@ -34,9 +34,13 @@ function realmOn(db: PostgresCluster, keys: Record<string, string> = {}): Postgr
 }
 
 Deno.test("postgresql realm: password and certificate login against a private cluster", opts, async (t) => {
-  const db = await PostgresCluster.start();
-  const realm = realmOn(db);
   const tmp = await tempDir({ prefix: "est-pg-realm-" });
+  const ca = await makeOpensslCa(tmp, "database-ca");
+  const server = await issueFromCa(tmp, ca, "/CN=127.0.0.1", {
+    ext: "basicConstraints=CA:false\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
+  });
+  const db = await PostgresCluster.start({ tls: server });
+  const realm = realmOn(db);
   try {
     await db.psql(
       userSql("est-test-user", "test.example.com", "Secret.123", ["EST Users"]) +
@@ -124,6 +128,28 @@ Deno.test("postgresql realm: password and certificate login against a private cl
 
     await t.step("health is ok while the database answers", async () => {
       assert.deepEqual(await realm.health(), { ok: true });
+    });
+
+    await t.step("TLS to the database: verify-full against sslrootcert; another CA is refused", async () => {
+      const stranger = await makeOpensslCa(tmp, "stranger-ca");
+      const tls = realmOn(db, { ssl: "true", sslrootcert: ca.certPath });
+      const wrong = realmOn(db, { sslmode: "verify-ca", sslrootcert: stranger.certPath });
+      const unverified = realmOn(db, { sslmode: "require" });
+      try {
+        assert.equal((await tls.authenticate("est-test-user", "Secret.123"))?.name, "est-test-user");
+        const encrypted = await db.psql(
+          `SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) ` +
+            `WHERE a.application_name = 'pki-est-server' AND s.ssl`,
+          "postgres",
+          "postgres",
+        );
+        assert.notEqual(encrypted.trim(), "0", "the realm's pooled connection is TLS");
+        await assert.rejects(wrong.authenticate("est-test-user", "Secret.123"));
+        assert.equal((await wrong.health()).ok, false);
+        assert.equal((await unverified.authenticate("est-test-user", "Secret.123"))?.name, "est-test-user");
+      } finally {
+        await Promise.all([tls.close(), wrong.close(), unverified.close()]);
+      }
     });
 
     await t.step("dbcreate.file, custom statements, outage and recovery", async () => {
