@@ -8,6 +8,7 @@ import { DEFAULT_HEALTH_URL, probeHealth } from "./src/ops/health_probe.ts";
 import { closeLogging, setupLogging } from "./src/ops/logging.ts";
 import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
+import { probeRealm } from "./src/realm/connection_probe.ts";
 import { startServer } from "./src/server.ts";
 import { buildCommit, VERSION } from "./src/version.ts";
 
@@ -15,7 +16,9 @@ const USAGE = `pki-est-server ${VERSION}: an EST (RFC 7030) server
 
 usage:
   pki-est-server serve [--config DIR]         serve the configuration in DIR
-  pki-est-server check-config [--config DIR]  validate DIR and print the effective configuration
+  pki-est-server check-config [--config DIR] [--connect]
+                                              validate DIR and print the effective configuration;
+                                              --connect also tries the realm's directory or database
   pki-est-server revoke [--config DIR] SERIAL [--reason REASON]
                                               revoke a certificate the local CA issued (hex serial;
                                               REASON is an RFC 5280 name, default unspecified)
@@ -37,6 +40,7 @@ class UsageError extends Error {}
 interface CommandOptions {
   reason: string;
   url: string;
+  connect: boolean;
 }
 
 /** Subcommands and how many positional arguments each takes after its name. */
@@ -44,10 +48,7 @@ const COMMANDS: Record<
   string,
   { args: number; run: (dir: string, args: string[], options: CommandOptions) => Promise<number> }
 > = {
-  "check-config": {
-    args: 0,
-    run: async (dir) => print(renderEffectiveConfig((await loadSettings(dir)).parsed), 0),
-  },
+  "check-config": { args: 0, run: (dir, _, { connect }) => checkConfig(dir, connect) },
   serve: { args: 0, run: (dir) => serve(dir) },
   revoke: { args: 1, run: (dir, args, { reason }) => Promise.resolve(revoke(dir, args[0], reason)) },
   health: {
@@ -66,6 +67,7 @@ async function main(args: string[]): Promise<number> {
       version: { type: "boolean" },
       reason: { type: "string", default: "unspecified" },
       url: { type: "string", default: DEFAULT_HEALTH_URL },
+      connect: { type: "boolean" },
     },
   });
   if (values.help) return print(USAGE, 0);
@@ -83,7 +85,20 @@ async function main(args: string[]): Promise<number> {
     );
   }
   const dir = values.config ?? Deno.env.get("EST_CONFIG_DIR") ?? "/etc/pki/est";
-  return await command.run(dir, rest, { reason: values.reason, url: values.url });
+  return await command.run(dir, rest, {
+    reason: values.reason,
+    url: values.url,
+    connect: values.connect === true,
+  });
+}
+
+async function checkConfig(dir: string, connect: boolean): Promise<number> {
+  const settings = await loadSettings(dir);
+  print(renderEffectiveConfig(settings.parsed), 0);
+  const realm = settings.parsed.realm;
+  if (!connect || realm === undefined) return 0;
+  const probe = await probeRealm(realm);
+  return probe.ok ? print("# realm: connected", 0) : print(`realm: cannot connect: ${probe.detail}`, 1, true);
 }
 
 async function serve(dir: string): Promise<number> {

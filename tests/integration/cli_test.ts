@@ -99,6 +99,34 @@ Deno.test("cli: check-config on a broken config exits 2 with file:line errors", 
   assert.equal(res.stdout, "");
 });
 
+Deno.test(
+  "cli: check-config --connect tries the realm's directory and says when it cannot",
+  opts,
+  async () => {
+    const dir = await tempDir();
+    const port = freePort();
+    await Deno.writeTextFile(
+      join(dir, "realm.conf"),
+      `class=com.netscape.cms.realm.PKILDAPRealm\nurl=ldap://127.0.0.1:${port}\nbindDN=cn=Directory Manager\n` +
+        "bindPassword=Secret.123\nusersDN=ou=people\ngroupsDN=ou=groups\nconnectTimeout=2\n",
+    );
+    const plain = await cli(["check-config", "--config", dir]);
+    assert.equal(plain.code, 0, "without --connect the directory is not asked");
+    const res = await cli(["check-config", "--connect", "--config", dir]);
+    assert.equal(res.code, 1);
+    assert.match(res.stdout, /class = "ldap"/);
+    assert.match(res.stdout, /bindPassword = "<redacted>"/);
+    assert.match(
+      res.stderr,
+      new RegExp(`^realm: cannot connect: directory ldap://127\\.0\\.0\\.1:${port}: `, "m"),
+    );
+    assert.doesNotMatch(res.stdout + res.stderr, /Secret\.123/);
+    const inMemory = await cli(["check-config", "--connect", "--config", join(root, "config")]);
+    assert.equal(inMemory.code, 0, inMemory.stderr);
+    assert.match(inMemory.stdout, /^# realm: connected$/m);
+  },
+);
+
 Deno.test("cli: serve runs the embedded default; demo user enrolls; SIGTERM exits 0", opts, async () => {
   const port = freePort();
   const dir = await copyDefaultConfig(port);

@@ -1,4 +1,7 @@
 import "reflect-metadata";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { propertiesText } from "../support/dogtag.ts";
 import { dogtagRealmCi, realmCredentialsAndOutage, type UserStoreFixture } from "../support/realm_ci.ts";
 import {
   DIRECTORY_MANAGER,
@@ -42,6 +45,19 @@ Deno.test("PKILDAPRealm: Dogtag's CI table, hostile names, directory outage", op
   try {
     await t.step("CI table b-k with the local CA", () => dogtagRealmCi(store, "local-ca", dir, ""));
     await t.step("CI table b-k with the Dogtag CA", () => dogtagRealmCi(store, "dogtag", dir, "-2"));
+    await t.step("check-config --connect reaches the directory", async () => {
+      const conf = join(dir, "check-config");
+      await Deno.mkdir(conf);
+      await Deno.writeTextFile(join(conf, "realm.conf"), propertiesText(store.realmConf()));
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", main, "check-config", "--connect", "--config", conf],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.match(new TextDecoder().decode(out.stdout), /^# realm: connected$/m);
+    });
     await t.step("hostile and wrong credentials: 401; directory down: 503, then recovery", async () => {
       const ms = await realmCredentialsAndOutage(store, dir);
       console.log(`directory down: 503 after ${ms.toFixed(0)} ms`);
