@@ -68,6 +68,13 @@ Deno.test("ldap realm: password and certificate login against a private slapd", 
         `cn: Auditors\nuniqueMember: uid=est-test-user,${USERS_DN}\n`,
     );
     await slapd.modify(userLdif("other", "Other User", "0ther.Pass"));
+    // Three entries sharing one uid: nobody logs in as "dup".
+    for (const n of [1, 2, 3]) {
+      await slapd.modify(
+        `dn: cn=dup${n},${USERS_DN}\nchangetype: add\nobjectClass: inetOrgPerson\nuid: dup\ncn: dup${n}\n` +
+          "sn: dup\nuserPassword: Dup.Pass\n",
+      );
+    }
 
     await t.step("the right password gives uid, cn and the groups' cn as roles", async () => {
       assert.deepEqual(await realm.authenticate("est-test-user", "Secret.123"), {
@@ -93,6 +100,7 @@ Deno.test("ldap realm: password and certificate login against a private slapd", 
           ["", "Secret.123"],
           ["", ""],
           ["x".repeat(300), "Secret.123"],
+          ["dup", "Dup.Pass"],
         ]
       ) {
         assert.equal(await realm.authenticate(user, password), null, `${user}:${password}`);

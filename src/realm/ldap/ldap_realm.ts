@@ -1,5 +1,11 @@
 import { getLogger } from "@logtape/logtape";
-import { type Client, type Entry, EqualityFilter, InvalidCredentialsError } from "ldapts";
+import {
+  type Client,
+  type Entry,
+  EqualityFilter,
+  InvalidCredentialsError,
+  SizeLimitExceededError,
+} from "ldapts";
 import type { LdapRealmConfig } from "../../config/components.ts";
 import type { CertificateIdentity } from "../certificate_identity.ts";
 import { withDeadline } from "../deadline.ts";
@@ -93,11 +99,15 @@ export class LdapRealm implements Realm {
   }
 
   async #passwordLogin(client: Client, username: string, password: string): Promise<Principal | null> {
-    const { searchEntries } = await client.search(this.#config.usersDN, {
+    const searchEntries = await client.search(this.#config.usersDN, {
       scope: "one",
       filter: new EqualityFilter({ attribute: "uid", value: username }),
       attributes: ["uid", "cn"],
       sizeLimit: 2,
+    }).then((result) => result.searchEntries, (err) => {
+      // More entries with this uid than asked for: as ambiguous as two.
+      if (err instanceof SizeLimitExceededError) return [];
+      throw err;
     });
     const user = searchEntries.length === 1 ? userOf(searchEntries[0]) : undefined;
     if (user === undefined) return null;
