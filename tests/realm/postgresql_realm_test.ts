@@ -195,6 +195,19 @@ Deno.test("postgresql realm: password and certificate login against a private cl
         await db.resume();
         assert.equal((await fresh.authenticate("u1", "pw-1"))?.name, "u1", "recovered without a restart");
         assert.deepEqual(await fresh.health(), { ok: true });
+
+        // A database that accepts and never answers: refused within the timeouts, then back when it answers.
+        db.freeze();
+        const frozenStart = performance.now();
+        try {
+          await assert.rejects(fresh.authenticate("u1", "pw-1"));
+        } finally {
+          db.thaw();
+        }
+        const frozenMs = performance.now() - frozenStart;
+        assert.ok(frozenMs < 8000, `${frozenMs} ms`);
+        console.log(`frozen database: refused after ${frozenMs.toFixed(0)} ms`);
+        assert.equal((await fresh.authenticate("u1", "pw-1"))?.name, "u1");
       } finally {
         await fresh.close();
       }

@@ -11,7 +11,7 @@ import { runOk } from "./tools.ts";
  * role `est` / `Secret.123` as in Dogtag's postgresql.conf, loaded with the
  * equivalent of Dogtag's `create.sql`. PostgreSQL refuses to run as root:
  * then the cluster belongs to the `postgres` account (from the Debian
- * package) and its programs run through runuser.
+ * package) and its programs run through setpriv.
  */
 
 function binDir(): string | undefined {
@@ -67,10 +67,16 @@ function program(name: string): string {
   return BIN === "" ? name : join(BIN!, name);
 }
 
-/** Runs a PostgreSQL server program as the account that owns the cluster. */
+/**
+ * Runs a PostgreSQL server program as the account that owns the cluster.
+ * setpriv execs the program in place (runuser would stay as its parent and
+ * stop itself whenever the server is stopped), so signals reach the server.
+ */
 function asOwner(name: string, args: string[]): Deno.Command {
-  const cmd = AS_ROOT ? "runuser" : program(name);
-  const argv = AS_ROOT ? ["-u", "postgres", "--", program(name), ...args] : args;
+  const cmd = AS_ROOT ? "setpriv" : program(name);
+  const argv = AS_ROOT
+    ? ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", program(name), ...args]
+    : args;
   return new Deno.Command(cmd, { args: argv, stdin: "null", stdout: "piped", stderr: "piped" });
 }
 
@@ -197,13 +203,43 @@ export class PostgresCluster {
     const process = this.#process;
     this.#process = undefined;
     if (process === undefined) return;
-    const pid = this.#postmasterPid() ?? process.pid;
     try {
-      Deno.kill(pid, "SIGINT");
+      process.kill("SIGINT");
     } catch {
       // already exited
     }
     await process.status;
+  }
+
+  /** Freezes the server (SIGSTOP to the postmaster and its children): connections hang, nothing answers. */
+  freeze(): void {
+    this.#signalAll("SIGSTOP");
+  }
+
+  /** Undoes freeze(). */
+  thaw(): void {
+    this.#signalAll("SIGCONT");
+  }
+
+  #signalAll(signal: "SIGSTOP" | "SIGCONT"): void {
+    const postmaster = this.#postmasterPid();
+    if (postmaster === undefined) return;
+    const children = [...Deno.readDirSync("/proc")].map((e) => Number(e.name)).filter((pid) => {
+      try {
+        // Field 4 of /proc/PID/stat is the parent; the command name before it is in parentheses.
+        return Number(Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]?.split(" ")[1]) ===
+          postmaster;
+      } catch {
+        return false;
+      }
+    });
+    for (const pid of [postmaster, ...children]) {
+      try {
+        Deno.kill(pid, signal);
+      } catch {
+        // gone meanwhile
+      }
+    }
   }
 
   #postmasterPid(): number | undefined {
