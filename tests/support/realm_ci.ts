@@ -121,6 +121,16 @@ async function enroll(srv: TestServer, dir: string, subject: string, auth: CurlO
   return { res, keyPath };
 }
 
+/** One run of the table: the user, the server and (with the Dogtag backend) the fake CA. */
+interface CiRun {
+  store: UserStoreFixture;
+  srv: TestServer;
+  ca?: FakeDogtagCa;
+  dir: string;
+  uid: string;
+  cn: string;
+}
+
 /**
  * Runs CI steps b-k for `backend` with a fresh user `est-test-user<suffix>`
  * whose full name is `test<suffix>.example.com`.
@@ -135,77 +145,77 @@ export async function dogtagRealmCi(
   const cn = `test${suffix}.example.com`;
   await store.addUser(uid, cn, "Secret.123", ["EST Users"]);
   const started = await startWith(backend, store);
-  const { srv, ca } = started;
-  const basic = { user: `${uid}:Secret.123` };
+  const run: CiRun = { store, srv: started.srv, ca: started.ca, dir, uid, cn };
   try {
-    // b: the user's own name (the directory's full name) is issued.
-    const b = await enroll(srv, dir, `/CN=${cn}`, basic);
-    assert.equal(b.res.status, 200, b.res.text);
-    const issued = await issuedSubject(srv, dir, b.res.text);
-    assert.equal(issued.subject, `subject=CN = ${cn}`);
-    if (ca) {
-      assert.equal(ca.submissions.at(-1)!.inputs.ra_client_uid, uid);
-      assert.equal(ca.submissions.at(-1)!.inputs.ra_client_name, cn);
-    }
-
-    // c: another name is refused by identity.
-    const c = await enroll(srv, dir, "/CN=test-new.example.com", basic);
-    assert.equal(c.res.status, 403, c.res.text);
-    assert.equal(
-      JSON.parse(c.res.text).Message,
-      `CSR subject does not match user identity. subject 'test-new.example.com' from dn 'CN=test-new.example.com'`,
-    );
-
-    // Before d, the certificate is not known to the realm: a presented certificate is the only credential.
-    const holder = { cert: issued.path, key: b.keyPath };
-    assert.equal((await enroll(srv, dir, `/CN=${cn}`, holder)).res.status, 401);
-
-    // d: the certID and the certificate are added to the user.
-    const der = (await runOk("openssl", ["x509", "-in", issued.path, "-outform", "DER"])).stdout;
-    await store.addCertificate(uid, certificateIdentity(der).certId, der);
-
-    // e: certificate enrollment; the principal (and its roles) come from the store.
-    const e = await enroll(srv, dir, `/CN=${cn}`, holder);
-    assert.equal(e.res.status, 200, e.res.text);
-    if (ca) {
-      assert.equal(ca.submissions.at(-1)!.inputs.ra_client_uid, uid);
-      assert.equal(ca.submissions.at(-1)!.inputs.ra_client_certificate, der.toBase64());
-    }
-
-    // f: re-enrollment with it.
-    const f = await curl(`${srv.base}/simplereenroll`, {
-      cacert: srv.caPath,
-      ...holder,
-      headers: PKCS10,
-      body: (await renewalCsr(dir, issued.path)).csrDer.toBase64(),
-    });
-    assert.equal(f.status, 200, f.text);
-    assert.equal((await issuedSubject(srv, dir, f.text)).subject, `subject=CN = ${cn}`);
-
-    // g: a renewal CSR with another subject: Dogtag's exact 403.
-    const g = await curl(`${srv.base}/simplereenroll`, {
-      cacert: srv.caPath,
-      ...holder,
-      headers: PKCS10,
-      body: (await makeCsr(dir, "/CN=test2.example.com")).csrDer.toBase64(),
-    });
-    assert.equal(g.status, 403);
-    assert.equal(g.text, RENEWAL_SUBJECT_403);
-
-    // h: certificate enrollment of another name.
-    assert.equal((await enroll(srv, dir, "/CN=test-new.example.com", holder)).res.status, 403);
-
+    const holder = await passwordSteps(run);
+    await certificateSteps(run, holder);
     // i-k: enrollMatchTLSSubjSAN=false; this server no longer checks. The fake CA's policy 20 refuses (400),
     // the local CA issues.
     const relaxed = await started.relaxed();
-    const expected = ca ? 400 : 200;
-    const j = await enroll(relaxed, dir, "/CN=test-new.example.com", basic);
+    const expected = run.ca ? 400 : 200;
+    const j = await enroll(relaxed, dir, "/CN=test-new.example.com", { user: `${uid}:Secret.123` });
     assert.equal(j.res.status, expected, j.res.text);
     const k = await enroll(relaxed, dir, "/CN=test-new.example.com", holder);
     assert.equal(k.res.status, expected, k.res.text);
   } finally {
     await started.close();
   }
+}
+
+/** Steps b and c (Basic); returns the certificate issued in b and its key. */
+async function passwordSteps({ srv, ca, dir, uid, cn }: CiRun): Promise<{ cert: string; key: string }> {
+  const basic = { user: `${uid}:Secret.123` };
+  // b: the user's own name (the store's full name) is issued.
+  const b = await enroll(srv, dir, `/CN=${cn}`, basic);
+  assert.equal(b.res.status, 200, b.res.text);
+  const issued = await issuedSubject(srv, dir, b.res.text);
+  assert.equal(issued.subject, `subject=CN = ${cn}`);
+  if (ca) {
+    assert.equal(ca.submissions.at(-1)!.inputs.ra_client_uid, uid);
+    assert.equal(ca.submissions.at(-1)!.inputs.ra_client_name, cn);
+  }
+  // c: another name is refused by identity.
+  const c = await enroll(srv, dir, "/CN=test-new.example.com", basic);
+  assert.equal(c.res.status, 403, c.res.text);
+  assert.equal(
+    JSON.parse(c.res.text).Message,
+    `CSR subject does not match user identity. subject 'test-new.example.com' from dn 'CN=test-new.example.com'`,
+  );
+  return { cert: issued.path, key: b.keyPath };
+}
+
+/** Steps d to h: the certificate is added to the user, then enrolls and renews with it. */
+async function certificateSteps(run: CiRun, holder: { cert: string; key: string }): Promise<void> {
+  const { srv, ca, dir, uid, cn } = run;
+  // Before d, the certificate is not known to the realm: a presented certificate is the only credential.
+  assert.equal((await enroll(srv, dir, `/CN=${cn}`, holder)).res.status, 401);
+  // d: the certID and the certificate are added to the user.
+  const der = (await runOk("openssl", ["x509", "-in", holder.cert, "-outform", "DER"])).stdout;
+  await run.store.addCertificate(uid, certificateIdentity(der).certId, der);
+  // e: certificate enrollment; the principal (and its roles) come from the store.
+  const e = await enroll(srv, dir, `/CN=${cn}`, holder);
+  assert.equal(e.res.status, 200, e.res.text);
+  if (ca) {
+    assert.equal(ca.submissions.at(-1)!.inputs.ra_client_uid, uid);
+    assert.equal(ca.submissions.at(-1)!.inputs.ra_client_certificate, der.toBase64());
+  }
+  const reenroll = async (csrDer: Uint8Array<ArrayBuffer>) =>
+    await curl(`${srv.base}/simplereenroll`, {
+      cacert: srv.caPath,
+      ...holder,
+      headers: PKCS10,
+      body: csrDer.toBase64(),
+    });
+  // f: re-enrollment with it.
+  const f = await reenroll((await renewalCsr(dir, holder.cert)).csrDer);
+  assert.equal(f.status, 200, f.text);
+  assert.equal((await issuedSubject(srv, dir, f.text)).subject, `subject=CN = ${cn}`);
+  // g: a renewal CSR with another subject: Dogtag's exact 403.
+  const g = await reenroll((await makeCsr(dir, "/CN=test2.example.com")).csrDer);
+  assert.equal(g.status, 403);
+  assert.equal(g.text, RENEWAL_SUBJECT_403);
+  // h: certificate enrollment of another name.
+  assert.equal((await enroll(srv, dir, "/CN=test-new.example.com", holder)).res.status, 403);
 }
 
 /** User names built to break out of an LDAP filter or an SQL literal. */
