@@ -10,12 +10,14 @@ const sections = markdownSections(
 
 /** The keys of a zod object, through defaults, optionals, pipes, records and refinements. */
 // deno-lint-ignore no-explicit-any
-function objectKeys(schema: any): string[] | undefined {
-  let s = schema;
-  for (let depth = 0; depth < 12 && s; depth++) {
-    if (s.shape) return Object.keys(s.shape);
-    const def = s._zod?.def;
-    s = def?.innerType ?? def?.in ?? def?.valueType ?? def?.schema;
+function objectKeys(schema: any, depth = 0): string[] | undefined {
+  if (!schema || depth > 12) return undefined;
+  if (schema.shape) return Object.keys(schema.shape);
+  const def = schema._zod?.def;
+  // A pipe's object may be on either side: after a preprocess step it is the output.
+  for (const next of [def?.innerType, def?.in, def?.out, def?.valueType, def?.schema]) {
+    const keys = objectKeys(next, depth + 1);
+    if (keys) return keys;
   }
   return undefined;
 }
