@@ -34,6 +34,7 @@ const ca = await LocalCaBackend.open({
   validityDays: 30,
   extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
   minRsaBits: 2048,
+  minRsaExponent: 65537,
 }, tmp);
 const csr = await parseCsr(csrDer, policy);
 const ctx = {

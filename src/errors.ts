@@ -85,6 +85,13 @@ export class UnsupportedMediaTypeError extends EstError {
   }
 }
 
+/** 429: a rate limit, lockout or quota applies; Retry-After says when to come back (whole seconds, rounded up). */
+export class TooManyRequestsError extends EstError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
 /** 500: a fault on this side; the message must not leak internals. */
 export class InternalError extends EstError {
   constructor(message: string) {

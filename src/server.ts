@@ -9,6 +9,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Backend } from "./backend/backend.ts";
 import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
+import type { AbuseLimits } from "./ops/limits/abuse_limits.ts";
+import { buildLimits } from "./ops/limits/build_limits.ts";
 import { createBackend } from "./backend/registry.ts";
 import { loadSettings } from "./config/boundary.ts";
 import type { Settings } from "./config/settings.ts";
@@ -17,6 +19,7 @@ import { toPem } from "./encoding/pem.ts";
 import { createEstApp } from "./est/app.ts";
 import { AuditLog, type AuditSink } from "./ops/audit_log.ts";
 import { AuditWriterThread } from "./ops/audit_writer.ts";
+import { AuditSummary } from "./ops/audit_summary.ts";
 import { instrumentBackend } from "./ops/instrumented_backend.ts";
 import { setupLogging } from "./ops/logging.ts";
 import { aggregatedMetricsText, EstMetrics } from "./ops/metrics.ts";
@@ -75,6 +78,10 @@ interface Core {
   backend: Backend;
   audit?: AuditSink;
   auditThread?: AuditWriterThread;
+  /** Where failures of unauthenticated requests are counted, when there is an audit log. */
+  auditSummary?: AuditSummary;
+  /** Rate limits, lockout and quotas: kept across reloads ([limits] applies at start). */
+  limits?: AbuseLimits;
   connections: { count: () => number };
 }
 
@@ -104,11 +111,14 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
   const audit = worker
     ? worker.audit
     : auditThread?.sink() ?? (path === undefined ? undefined : await AuditLog.open(path));
-  return { crypto, metrics, rawBackend, backend, audit, auditThread, connections };
+  const auditSummary = audit && new AuditSummary(audit, settings.auditSummaryIntervalSeconds);
+  const limits = settings.limits &&
+    buildLimits(settings.limits, metrics, rawBackend instanceof LocalCaBackend ? rawBackend : undefined);
+  return { crypto, metrics, rawBackend, backend, audit, auditThread, auditSummary, limits, connections };
 }
 
 /** The route services for `settings`: a client-chain validator over the backend's CA and `client_ca`. */
-function servicesBuilder(backend: Backend, crypto: Crypto) {
+function servicesBuilder(backend: Backend, crypto: Crypto, limits: AbuseLimits | undefined) {
   const anchors = anchorsOf(() => backend.caCerts(undefined));
   return (settings: Settings, seams: ReturnType<typeof buildReloadableSeams>) =>
     routeServices(
@@ -122,6 +132,7 @@ function servicesBuilder(backend: Backend, crypto: Crypto) {
         isRevoked: backend.isRevoked?.bind(backend),
       }),
       crypto,
+      limits,
     );
 }
 
@@ -140,7 +151,7 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
   const reloader = new Reloader(
     settings,
     buildReloadableSeams(settings),
-    servicesBuilder(core.backend, core.crypto),
+    servicesBuilder(core.backend, core.crypto, core.limits),
     {
       applyTls: async (next) => {
         // The self-issued certificate as last renewed, not as first issued.
@@ -207,6 +218,7 @@ async function startPrimaryExtras(
   const pool = threads > 0
     ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread).catch(async (err) => {
       await listener.close(0);
+      await core.auditSummary?.close();
       await core.audit?.close();
       await core.auditThread?.close();
       throw err;
@@ -275,6 +287,7 @@ function runningServer(
       extras.selfIssued?.stop();
       const graceMs = reloader.settings().server.shutdownGraceSeconds * 1000;
       await Promise.all([extras.pool?.close(), listener.close(graceMs)]);
+      await core.auditSummary?.close();
       await Promise.allSettled([
         extras.metricsListener?.close(),
         core.backend.close(),

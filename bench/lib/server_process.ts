@@ -25,7 +25,10 @@ export function freePort(): number {
   return port;
 }
 
-/** Writes server.toml for a bench server: local CA, in-memory realm, no external authoriser, loopback. */
+/**
+ * Writes server.toml for a bench server: local CA, in-memory realm, no external authoriser, loopback, no
+ * abuse limits.
+ */
 export async function writeBenchConfig(dir: string, options: BenchServerOptions): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const doc = {
@@ -35,6 +38,9 @@ export async function writeBenchConfig(dir: string, options: BenchServerOptions)
     crypto: { provider: options.provider },
     backend: { class: "local-ca", keyType: options.keyType, subject: `CN=Bench CA ${options.keyType}` },
     realm: { class: "in-memory", ...BENCH_USER, roles: "estclient" },
+    // One user on one address at full speed is what the bench measures; the abuse limits would
+    // (rightly) answer it 429.
+    limits: { enabled: false },
   };
   await Deno.writeTextFile(join(dir, "server.toml"), stringify(doc));
 }

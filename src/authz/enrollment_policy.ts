@@ -6,6 +6,7 @@ import {
   checkCsrMatchesTlsCertificate,
   checkCsrMatchesUser,
   checkCsrRenewsCertificate,
+  type IdentityNamePolicy,
 } from "./identity_rules.ts";
 
 /** One enrollment to decide on. */
@@ -17,6 +18,12 @@ export interface EnrollmentQuestion {
   tlsCertificate?: x509.X509Certificate;
 }
 
+/** Whether the identity rules apply (Dogtag's enrollMatchTLSSubjSAN), and the names realm users may request. */
+export interface IdentityRules {
+  enabled: boolean;
+  names: IdentityNamePolicy;
+}
+
 /**
  * simpleenroll policy, in Dogtag's order: the identity rule (when enabled;
  * against the TLS certificate for certificate holders, the realm user
@@ -24,15 +31,15 @@ export interface EnrollmentQuestion {
  */
 export async function authorizeEnrollment(
   question: EnrollmentQuestion,
-  enrollMatchIdentity: boolean,
+  identity: IdentityRules,
   authorizer: Authorizer | undefined,
 ): Promise<void> {
   const { csr, authzData, tlsCertificate } = question;
-  if (enrollMatchIdentity) {
+  if (identity.enabled) {
     if (authzData.principal.method === "certificate" && tlsCertificate) {
       checkCsrMatchesTlsCertificate(csr, tlsCertificate);
     } else if (authzData.principal.method === "password") {
-      checkCsrMatchesUser(csr, authzData.principal);
+      checkCsrMatchesUser(csr, authzData.principal, identity.names);
     }
   }
   await ask(authorizer, {

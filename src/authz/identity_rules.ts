@@ -2,47 +2,33 @@ import type * as x509 from "@peculiar/x509";
 import { equalBytes } from "../encoding/bytes.ts";
 import { NAMED_OIDS } from "../pki/oids.ts";
 import type { ParsedCsr } from "../pki/csr.ts";
-import { identityNameIn, jssDnString } from "../pki/dn.ts";
+import { jssDnString } from "../pki/dn.ts";
 import { ForbiddenError } from "../errors.ts";
-import type { Principal } from "../realm/realm.ts";
+import { type GeneralNameEntry, generalNameText, readSanExtension } from "../pki/subject_alt_name.ts";
+import { readDer } from "../der/reader.ts";
+
+export { checkCsrMatchesUser, type IdentityNamePolicy } from "./user_name_rules.ts";
 
 /**
- * Dogtag's CSR-versus-identity rules (ESTRequestAuthorizer), with the same
- * refusal messages, minus its crashes: names are read per attribute, not by
- * splitting strings, so empty subjects, multi-valued RDNs, IPv6 addresses and
- * URIs are judged rather than breaking the check.
+ * Dogtag's CSR-versus-certificate rules (ESTRequestAuthorizer), with the same
+ * refusal messages: a simpleenroll by a certificate holder, and every
+ * simplereenroll, compare the CSR's names with an existing certificate's.
+ * The rules for realm users are in user_name_rules.ts.
  */
 
-function certSan(cert: x509.X509Certificate): x509.SubjectAlternativeNameExtension | undefined {
-  return cert.extensions.find((e) => e.type === NAMED_OIDS.subjectAltName) as
-    | x509.SubjectAlternativeNameExtension
-    | undefined;
-}
-
-function sanValues(san: x509.SubjectAlternativeNameExtension): string[] {
-  return san.names.items.map((n) => n.value);
-}
-
-function sanKeys(san: x509.SubjectAlternativeNameExtension): string {
-  return san.names.items.map((n) => `${n.type}:${n.value.toLowerCase()}`).sort().join("\n");
-}
-
-/**
- * simpleenroll by a realm user: the CSR subject's CN (or UID) and every SAN
- * value must name the user (user ID or full name, any case).
- */
-export function checkCsrMatchesUser(csr: ParsedCsr, principal: Principal): void {
-  const names = [principal.name, principal.fullName].filter((n): n is string => n !== undefined)
-    .map((n) => n.toLowerCase());
-  const subjectName = identityNameIn(csr.subjectRdns) ?? "";
-  if (!names.includes(subjectName.toLowerCase())) {
-    throw new ForbiddenError(
-      `CSR subject does not match user identity. subject '${subjectName}' from dn '${csr.subjectDn}'`,
-    );
+/** The certificate's subjectAltName, every name read; undefined when it has none or it does not read. */
+function certSan(cert: x509.X509Certificate): { value: Uint8Array; names?: GeneralNameEntry[] } | undefined {
+  const extension = cert.extensions.find((e) => e.type === NAMED_OIDS.subjectAltName);
+  if (extension === undefined) return undefined;
+  try {
+    return readSanExtension(readDer(new Uint8Array(extension.rawData)));
+  } catch {
+    return { value: new Uint8Array(extension.value) };
   }
-  if (csr.san && !sanValues(csr.san).every((v) => names.includes(v.toLowerCase()))) {
-    throw new ForbiddenError("CSR SubjectAlternativeName extension does not match user.");
-  }
+}
+
+function sanKeys(names: readonly GeneralNameEntry[] | undefined): string {
+  return (names ?? []).map((n) => generalNameText(n).toLowerCase()).sort().join("\n");
 }
 
 /**
@@ -61,7 +47,7 @@ export function checkCsrMatchesTlsCertificate(csr: ParsedCsr, cert: x509.X509Cer
       "User certificate does not have SubjectAlternativeName extension, but CSR does.",
     );
   }
-  if (sanKeys(csr.san) !== sanKeys(certificateSan)) {
+  if (certificateSan.names === undefined || sanKeys(csr.san.names) !== sanKeys(certificateSan.names)) {
     throw new ForbiddenError("SAN extensions of user certificate and CSR are not identical.");
   }
 }

@@ -32,6 +32,7 @@ function localCaSchema(dir: string) {
     validityDays: integer(1, 36500).default(90),
     extendedKeyUsage: extendedKeyUsages.default(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]),
     minRsaBits: integer(2048, 16384).default(2048),
+    minRsaExponent: integer(3, 65537).refine((n) => n % 2 === 1, { message: "must be odd" }).default(65537),
   }).refine((c) => (c.caCertFile === undefined) === (c.caKeyFile === undefined), {
     message: "caCertFile and caKeyFile must be given together",
     path: ["caCertFile"],

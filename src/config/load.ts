@@ -17,6 +17,7 @@ import {
   type CryptoSettings,
   type EstSettings,
   type LabelSettings,
+  type LimitsConfig,
   type LogSettings,
   type MetricsSettings,
   type ServerSettings,
@@ -35,6 +36,7 @@ export interface EstConfig {
   est: EstSettings;
   crypto: CryptoSettings;
   auth: AuthSettings;
+  limits: LimitsConfig;
   labels: Record<string, LabelSettings>;
   backend: BackendConfig;
   realm?: RealmConfig;
@@ -127,6 +129,7 @@ export function loadConfig(dir: string): EstConfig {
     est: settings.est,
     crypto: settings.crypto,
     auth: settings.auth,
+    limits: settings.limits,
     labels: settings.labels,
     backend: (components.backend as BackendConfig | undefined) ?? defaultBackend(root),
     realm: components.realm as RealmConfig | undefined,

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { BUILD_INFO } from "../build_info.ts";
 import { resolveOid } from "../pki/oids.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
+import { limitsSection } from "./limits_schema.ts";
+import { DEFAULT_SAN_PATTERNS, sanPatterns, subjectAttributePatterns } from "./name_policy_schema.ts";
 
 /** A label segment: what `/.well-known/est/<label>/...` may carry. */
 export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
@@ -109,6 +111,8 @@ const authSection = z.strictObject({
   certificate_roles: stringList.default([]),
   client_cert_eku: z.enum(["required", "if-present"], { error: 'must be "required" or "if-present"' })
     .default("required"),
+  allowed_subject_attributes: subjectAttributePatterns.default(() => subjectAttributePatterns.parse([])),
+  allowed_subject_alt_names: sanPatterns.default(() => sanPatterns.parse(DEFAULT_SAN_PATTERNS)),
 });
 
 const labelSection = z.strictObject({
@@ -119,6 +123,10 @@ const labelSection = z.strictObject({
   csrattrs: csrAttrs.optional(),
   auth_methods: authMethods.optional(),
   cert_excludes_basic: boolean.optional(),
+  allowed_subject_attributes: subjectAttributePatterns.optional(),
+  allowed_subject_alt_names: sanPatterns.optional(),
+  /** Certificates per principal on this label within [limits] issuance_window; 0 for none. */
+  issuance_quota: integer(0, 10_000_000).optional(),
 });
 
 /** The non-component sections of server.toml. */
@@ -130,6 +138,7 @@ export const serverTomlSchema = z.strictObject({
   est: estSection.default(() => estSection.parse({})),
   crypto: cryptoSection.default(() => cryptoSection.parse({})),
   auth: authSection.default(() => authSection.parse({})),
+  limits: limitsSection.default(() => limitsSection.parse({})),
   labels: z.record(z.string().regex(LABEL_PATTERN), labelSection, {
     error: (issue) =>
       issue.code === "invalid_key"
@@ -150,3 +159,4 @@ export type EstSettings = ServerToml["est"];
 export type CryptoSettings = ServerToml["crypto"];
 export type AuthSettings = ServerToml["auth"];
 export type LabelSettings = ServerToml["labels"][string];
+export type { LimitsConfig } from "./limits_schema.ts";

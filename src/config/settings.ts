@@ -7,7 +7,9 @@
  * @module
  */
 
+import type { IdentityNamePolicy } from "../authz/user_name_rules.ts";
 import type { ClientIdentity } from "../backend/dogtag_ra/client_identity.ts";
+import type { LimitSettings } from "../ops/limits/abuse_limits.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuthorizerConfig, BackendConfig, ComponentRole, RealmConfig } from "./components.ts";
 import type { EstConfig } from "./load.ts";
@@ -38,6 +40,10 @@ export interface LabelPolicy {
   csrattrs?: CsrAttrSpec[];
   authMethods?: AuthMethod[];
   certExcludesBasic?: boolean;
+  /** The names password principals may request here (the server's lists where the label sets none). */
+  identityNames?: IdentityNamePolicy;
+  /** Certificates per principal on this label within the quota window; the server's when unset. */
+  issuanceQuota?: number;
 }
 
 /** Files the Dogtag RA backend uses, read at the boundary. */
@@ -72,7 +78,13 @@ export interface Settings {
     certExcludesBasic: boolean;
     certificateRoles: string[];
     clientCertEku: "required" | "if-present";
+    /** The names password principals may request (subject attributes beside the CN, SANs). */
+    identityNames: IdentityNamePolicy;
   };
+  /** Rate limits, lockout and issuance quotas; undefined when [limits] turns them off. */
+  limits?: LimitSettings;
+  /** Seconds between audit summaries of unauthenticated failures. */
+  auditSummaryIntervalSeconds: number;
   /** Dogtag's enrollMatchTLSSubjSAN: check simpleenroll CSRs against the requester's identity. */
   enrollMatchIdentity: boolean;
   labels: Record<string, LabelPolicy>;
@@ -85,8 +97,13 @@ export interface Settings {
   parsed: EstConfig;
 }
 
-function labelPolicy(label: LabelSettings): LabelPolicy {
+function labelPolicy(label: LabelSettings, server: IdentityNamePolicy): LabelPolicy {
   return {
+    identityNames: {
+      subjectAttributes: label.allowed_subject_attributes ?? server.subjectAttributes,
+      subjectAltNames: label.allowed_subject_alt_names ?? server.subjectAltNames,
+    },
+    issuanceQuota: label.issuance_quota,
     validityDays: label.validity_days,
     extendedKeyUsage: label.extended_key_usage,
     caProfile: label.profile,
@@ -102,6 +119,10 @@ export function settingsOf(
   files: { tls?: TlsMaterial; clientCa: Uint8Array<ArrayBuffer>[]; dogtag?: DogtagFiles },
 ): Settings {
   const { server, est, auth } = config;
+  const identityNames: IdentityNamePolicy = {
+    subjectAttributes: auth.allowed_subject_attributes,
+    subjectAltNames: auth.allowed_subject_alt_names,
+  };
   return {
     dir: config.dir,
     server: {
@@ -129,9 +150,14 @@ export function settingsOf(
       certExcludesBasic: auth.cert_excludes_basic,
       certificateRoles: auth.certificate_roles,
       clientCertEku: auth.client_cert_eku,
+      identityNames,
     },
+    limits: config.limits.limits,
+    auditSummaryIntervalSeconds: config.limits.auditSummaryIntervalSeconds,
     enrollMatchIdentity: config.authorizer.enrollMatchTLSSubjSAN,
-    labels: Object.fromEntries(Object.entries(config.labels).map(([name, l]) => [name, labelPolicy(l)])),
+    labels: Object.fromEntries(
+      Object.entries(config.labels).map(([name, l]) => [name, labelPolicy(l, identityNames)]),
+    ),
     backend: config.backend,
     dogtagFiles: files.dogtag,
     realm: config.realm,

@@ -172,3 +172,25 @@ function universalString(contents: Uint8Array<ArrayBuffer>): string | undefined 
   for (let i = 0; i < contents.byteLength; i += 4) text += String.fromCodePoint(view.getUint32(i));
   return text;
 }
+
+/**
+ * The dotted form of OBJECT IDENTIFIER contents (also under an implicit tag,
+ * as a registeredID); undefined unless every arc is minimally encoded.
+ */
+export function dottedOidOfContents(contents: Uint8Array): string | undefined {
+  const arcs: bigint[] = [];
+  let arc = 0n;
+  let fresh = true;
+  for (const octet of contents) {
+    if (fresh && octet === 0x80) return undefined;
+    arc = (arc << 7n) | BigInt(octet & 0x7f);
+    fresh = (octet & 0x80) === 0;
+    if (fresh) {
+      arcs.push(arc);
+      arc = 0n;
+    }
+  }
+  if (arcs.length === 0 || !fresh) return undefined;
+  const first = arcs[0] < 80n ? arcs[0] / 40n : 2n;
+  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join(".");
+}

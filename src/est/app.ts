@@ -9,7 +9,9 @@ import { getLogger } from "@logtape/logtape";
 import { type Context, type Handler, Hono, type MiddlewareHandler, type Next } from "hono";
 import { accessLogMiddleware } from "../ops/access_log.ts";
 import type { AuditSink } from "../ops/audit_log.ts";
+import type { AuditSummary } from "../ops/audit_summary.ts";
 import { auditMiddleware } from "../ops/audit_middleware.ts";
+import { addressRateMiddleware } from "../ops/limits/address_rate_middleware.ts";
 import type { EstMetrics } from "../ops/metrics.ts";
 import { metricsMiddleware } from "../ops/metrics_middleware.ts";
 import { requestIdMiddleware } from "../ops/request_id.ts";
@@ -46,6 +48,8 @@ const OPERATIONS: readonly Operation[] = [
 export interface Observers {
   metrics?: EstMetrics;
   audit?: AuditSink;
+  /** Where unauthenticated failures are counted instead of audited one by one. */
+  auditSummary?: AuditSummary;
 }
 
 /** Names the operation and resolves the label once (404 for one not served) before the handler runs. */
@@ -73,12 +77,13 @@ export function createEstApp(source: ServicesSource, observers: Observers = {}):
   });
   app.use(requestIdMiddleware, accessLogMiddleware);
   if (observers.metrics) app.use(metricsMiddleware(observers.metrics));
-  const audit = observers.audit && auditMiddleware(observers.audit);
+  const audit = observers.audit && auditMiddleware(observers.audit, observers.auditSummary);
   for (const op of OPERATIONS) {
     const allow = op.method === "GET" ? ["GET", "HEAD"] : ["POST"];
     for (const path of [`/.well-known/est/${op.name}`, `/.well-known/est/:label/${op.name}`]) {
-      if (audit && op.method === "POST") app.on(op.method, path, routeTo(op.name), audit, op.handler);
-      else app.on(op.method, path, routeTo(op.name), op.handler);
+      if (audit && op.method === "POST") {
+        app.on(op.method, path, routeTo(op.name), addressRateMiddleware, audit, op.handler);
+      } else app.on(op.method, path, routeTo(op.name), addressRateMiddleware, op.handler);
       app.all(path, methodGuard(allow, op.name));
     }
   }

@@ -48,10 +48,11 @@ export async function authenticate(
   const realmName = services.settings.auth.realmName;
   const { peerChain } = connectionInfo(c);
   if (peerChain.length > 0 && policy.methods.includes("cert")) {
+    services.limits?.checkLockout(undefined, connectionInfo(c).remoteAddr);
     const verdict = await services.clientCerts.validate(peerChain, "authentication");
     if (verdict.ok) {
       const principal = await certificatePrincipal(services, verdict.identity);
-      if (principal) return remember(c, { principal, certificate: verdict });
+      if (principal) return remember(c, services, { principal, certificate: verdict });
       log.info("certificate {subject} is not known to the realm", { subject: verdict.identity.subjectDn });
     } else {
       log.info("client certificate refused: {reason}", {
@@ -59,7 +60,9 @@ export async function authenticate(
         requestId: c.get("requestId"),
       });
     }
-    if (policy.certExcludesBasic) throw refused(c, "cert", "Client certificate not accepted", realmName);
+    if (policy.certExcludesBasic) {
+      throw refused(c, "cert", "Client certificate not accepted", realmName, services);
+    }
   }
   if (!policy.methods.includes("basic")) {
     throw new UnauthorizedError("Client certificate required", realmName);
@@ -68,11 +71,18 @@ export async function authenticate(
   if (credentials === null || services.realm === undefined) {
     throw new UnauthorizedError("Authentication required", realmName);
   }
+  const { limits } = services;
+  const address = connectionInfo(c).remoteAddr;
+  limits?.checkLockout(credentials.username, address);
   const principal = await realmCall(() =>
     services.realm!.authenticate(credentials.username, credentials.password)
   );
-  if (principal === null) throw refused(c, "basic", "Invalid credentials", realmName);
-  return remember(c, { principal });
+  if (principal === null) {
+    limits?.authFailed(credentials.username, address);
+    throw refused(c, "basic", "Invalid credentials", realmName);
+  }
+  limits?.authSucceeded(credentials.username);
+  return remember(c, services, { principal });
 }
 
 /**
@@ -85,16 +95,19 @@ export async function authenticateRenewal(
 ): Promise<Required<Authenticated>> {
   const { peerChain } = connectionInfo(c);
   if (peerChain.length === 0) throw new ForbiddenError("Unable to locate certificate to be renewed.");
+  const address = connectionInfo(c).remoteAddr;
+  services.limits?.checkLockout(undefined, address);
   const verdict = await services.clientCerts.validate(peerChain, "renewal");
   if (!verdict.ok) {
     c.set("authFailure", "cert");
+    services.limits?.authFailed(undefined, address);
     throw new ForbiddenError(`Client certificate rejected: ${verdict.reason}`);
   }
   const principal = await certificatePrincipal(services, verdict.identity);
   if (principal === null) {
-    throw refused(c, "cert", "Client certificate not accepted", services.settings.auth.realmName);
+    throw refused(c, "cert", "Client certificate not accepted", services.settings.auth.realmName, services);
   }
-  remember(c, { principal, certificate: verdict });
+  remember(c, services, { principal, certificate: verdict });
   return { principal, certificate: verdict };
 }
 
@@ -129,12 +142,16 @@ function refused(
   method: "basic" | "cert",
   message: string,
   realmName: string,
+  services?: EstServices,
 ): UnauthorizedError {
   c.set("authFailure", method);
+  if (method === "cert") services?.limits?.authFailed(undefined, connectionInfo(c).remoteAddr);
   return new UnauthorizedError(message, realmName);
 }
 
-function remember(c: Context<EstEnv>, authenticated: Authenticated): Authenticated {
+/** Keeps the principal on the context, once its request rate allows (429 otherwise). */
+function remember(c: Context<EstEnv>, services: EstServices, authenticated: Authenticated): Authenticated {
+  services.limits?.checkPrincipal(authenticated.principal.name);
   c.set("principal", authenticated.principal);
   if (authenticated.certificate) c.set("clientCertificate", authenticated.certificate.identity);
   return authenticated;

@@ -7,7 +7,8 @@
 
 import type { Backend, IssuanceSettings } from "../backend/backend.ts";
 import { LABEL_PATTERN } from "../config/schema.ts";
-import type { LabelPolicy } from "../config/settings.ts";
+import type { LabelPolicy, Settings } from "../config/settings.ts";
+import type { IdentityNamePolicy } from "../authz/user_name_rules.ts";
 import { NotFoundError } from "../errors.ts";
 
 /** The operation names (and Dogtag's info document), which a label may not take. */
@@ -45,4 +46,12 @@ export function issuanceSettingsOf(label: LabelPolicy | undefined): IssuanceSett
     extendedKeyUsage: label?.extendedKeyUsage,
     caProfile: label?.caProfile,
   };
+}
+
+/** The names a password principal may request on a path: the label's lists, else the server's. */
+export function identityNamePolicy(
+  auth: Settings["auth"],
+  label: LabelPolicy | undefined,
+): IdentityNamePolicy {
+  return label?.identityNames ?? auth.identityNames;
 }

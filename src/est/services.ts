@@ -11,6 +11,7 @@ import type { Base64Layout, LabelPolicy, Settings } from "../config/settings.ts"
 import type { CsrAttrSpec } from "../config/schema.ts";
 import type { KeyPolicy } from "../pki/csr.ts";
 import type { Realm } from "../realm/realm.ts";
+import type { AbuseLimits } from "../ops/limits/abuse_limits.ts";
 import type { ClientChainValidator } from "../tls/client_chain.ts";
 import type { ErrorStyle } from "./error_response.ts";
 
@@ -20,6 +21,8 @@ export interface EstServices {
   realm?: Realm;
   authorizer?: Authorizer;
   clientCerts: ClientChainValidator;
+  /** Rate limits, lockout and issuance quotas; undefined when [limits] is off. */
+  limits?: AbuseLimits;
   settings: EstRouteSettings;
 }
 

@@ -2,7 +2,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** What happened to one request, for the audit trail. */
-export type AuditOutcome = "issued" | "renewed" | "forwarded" | "refused" | "auth-failure" | "error";
+export type AuditOutcome =
+  | "issued"
+  | "renewed"
+  | "forwarded"
+  | "refused"
+  | "auth-failure"
+  | "auth-failure-summary"
+  | "error";
 
 /** One audit record; written as one JSON line. */
 export interface AuditRecord {
@@ -18,6 +25,10 @@ export interface AuditRecord {
   sans?: string[];
   serial?: string;
   reason?: string;
+  /** A summary's interval start, count, and counts per client address and kind of failure. */
+  since?: string;
+  total?: number;
+  counts?: Record<string, Record<string, number>>;
 }
 
 /** Where audit records go: the log file itself, or a thread forwarding to the one that writes it. */

@@ -4,19 +4,23 @@ import type { EstEnv } from "../est/env.ts";
 import { errorResponse } from "../est/error_response.ts";
 import { UnavailableError } from "../errors.ts";
 import { connectionInfo } from "../tls/connection.ts";
+import { generalNameText } from "../pki/subject_alt_name.ts";
 import type { AuditOutcome, AuditRecord, AuditSink } from "./audit_log.ts";
+import { AuditSummary } from "./audit_summary.ts";
 
 const log = getLogger(["est", "audit"]);
 
 /**
  * Audits an operation that issues certificates: one record per issuance,
- * renewal, refusal and authentication failure. A certificate is handed out
- * only once its record is on disk; otherwise the answer is 503.
+ * renewal, refusal and error; failures of unauthenticated requests go to
+ * `summary` when there is one (else a record each). A certificate is handed
+ * out only once its record is on disk; otherwise the answer is 503.
  */
-export function auditMiddleware(audit: AuditSink): MiddlewareHandler<EstEnv> {
+export function auditMiddleware(audit: AuditSink, summary?: AuditSummary): MiddlewareHandler<EstEnv> {
   return async (c, next) => {
     await next();
     const record = auditRecordOf(c);
+    if (summary && AuditSummary.summarises(record)) return summary.add(record);
     try {
       await audit.append(record);
     } catch (err) {
@@ -53,7 +57,7 @@ function subjectAndSans(c: Context<EstEnv>): Pick<AuditRecord, "subject" | "sans
   if (csr === undefined) return {};
   return {
     subject: csr.subjectDn,
-    sans: csr.san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
+    sans: csr.san?.names.map(generalNameText) ?? [],
   };
 }
 

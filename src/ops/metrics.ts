@@ -13,6 +13,8 @@ export class EstMetrics {
   readonly backendDuration: client.Histogram<"backend" | "call">;
   readonly certificatesIssued: client.Counter<"operation" | "label">;
   readonly authFailures: client.Counter<"method">;
+  readonly limitRefusals: client.Counter<"limit">;
+  readonly lockouts: client.Counter<"scope">;
 
   /** `processMetrics`: also the process's CPU, memory and event-loop metrics (one thread per process does). */
   constructor(activeConnections: () => number, options: { processMetrics?: boolean } = {}) {
@@ -63,6 +65,19 @@ export class EstMetrics {
       labelNames: ["method"],
       registers,
     });
+    this.limitRefusals = new client.Counter({
+      name: "est_limit_refusals_total",
+      help: "Requests answered 429, by limit (address_rate, principal_rate, user_lockout, address_lockout, " +
+        "issuance_quota).",
+      labelNames: ["limit"],
+      registers,
+    });
+    this.lockouts = new client.Counter({
+      name: "est_lockouts_total",
+      help: "Authentication lockouts started or extended, by scope (user, address).",
+      labelNames: ["scope"],
+      registers,
+    });
     if (options.processMetrics !== false) collectProcessMetrics(this.registry);
   }
 }
@@ -76,6 +91,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   408: "request_timeout",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  429: "too_many_requests",
   500: "internal",
   501: "not_implemented",
   503: "unavailable",

@@ -22,7 +22,9 @@ import {
   unsignedIntegerOf,
   wholeBitsOf,
 } from "../der/reader.ts";
-import { jssDnOf, type NameAttribute, readName } from "./dn.ts";
+import { readCsrSubject } from "./csr_subject.ts";
+import { jssDnOf, type NameAttribute } from "./dn.ts";
+import { readSanExtension, SanSyntaxError, type SubjectAltName } from "./subject_alt_name.ts";
 import { BadRequestError } from "../errors.ts";
 import { NAMED_OIDS } from "./oids.ts";
 
@@ -43,8 +45,8 @@ export interface ParsedCsr {
   subjectDn: string;
   /** The key to certify. */
   publicKey: SubjectKey;
-  /** The subjectAltName extension from extensionRequest, if any. */
-  san?: x509.SubjectAlternativeNameExtension;
+  /** The subjectAltName extension from extensionRequest, if any, every name read. */
+  san?: SubjectAltName;
   /** "EC P-256", "RSA 2048", "Ed25519". */
   keyDescription: string;
   challengePassword?: string;
@@ -83,7 +85,7 @@ export async function parseCsr(
   if (!verified) {
     throw new BadRequestError("Invalid CSR: signature does not verify (proof of possession failed)");
   }
-  const subjectRdns = rdnsOf(parts.subject);
+  const subjectRdns = readCsrSubject(parts.subject);
   const attributes = attributesOf(parts.attributes);
   return new DecodedCsr(der, parts.subject.raw, subjectRdns, publicKey, attributes);
 }
@@ -141,16 +143,8 @@ function refusal(der: Uint8Array<ArrayBuffer>, error: CsrKeyPolicyError): string
   }
 }
 
-function rdnsOf(subject: DerNode): NameAttribute[][] {
-  try {
-    return readName(subject.raw);
-  } catch {
-    throw new BadRequestError("Invalid CSR: not a PKCS#10 certification request");
-  }
-}
-
 interface CsrAttributes {
-  san?: x509.SubjectAlternativeNameExtension;
+  san?: SubjectAltName;
   challengePassword?: string;
 }
 
@@ -169,25 +163,32 @@ function attributesOf(attributes: DerNode[]): CsrAttributes {
   return found;
 }
 
-/** The subjectAltName among the extensions an extensionRequest's values hold. */
-function sanOf(values: DerNode | undefined): x509.SubjectAlternativeNameExtension | undefined {
+/**
+ * The subjectAltName among the extensions an extensionRequest's values hold;
+ * a second one (hidden from whoever reads only the first) is refused.
+ */
+function sanOf(values: DerNode | undefined): SubjectAltName | undefined {
+  let found: DerNode | undefined;
   try {
     if (values === undefined || !isUniversal(values, UNIVERSAL.SET)) throw new DerSyntaxError();
     for (const extensions of childrenOf(values)) {
       for (const extension of sequence(extensions)) {
         const [id] = sequence(extension);
-        if (oidKeyOf(id) === SAN) return new x509.SubjectAlternativeNameExtension(extension.raw);
+        if (oidKeyOf(id) !== SAN) continue;
+        if (found) throw new SanSyntaxError("the CSR requests more than one subjectAltName");
+        found = extension;
       }
     }
-    return undefined;
-  } catch {
-    throw new BadRequestError("Failed to decode SAN extension in CSR.");
+    return found && readSanExtension(found);
+  } catch (err) {
+    const reason = err instanceof SanSyntaxError ? ` Reason: ${err.message}.` : "";
+    throw new BadRequestError(`Failed to decode SAN extension in CSR.${reason}`);
   }
 }
 
 /** A parsed CSR; the DN string is made only when asked for. */
 class DecodedCsr implements ParsedCsr {
-  readonly san?: x509.SubjectAlternativeNameExtension;
+  readonly san?: SubjectAltName;
   readonly challengePassword?: string;
   #subjectDn?: string;
 

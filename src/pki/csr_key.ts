@@ -14,6 +14,8 @@ import {
 /** What a CSR's key must satisfy. */
 export interface KeyPolicy {
   minRsaBits: number;
+  /** Smallest RSA public exponent accepted (default 65537); even exponents and 1 never are. */
+  minRsaExponent?: number;
 }
 
 /** A subject public key this server certifies. */
@@ -77,15 +79,27 @@ function rsaKey(
   policy: KeyPolicy,
 ): SubjectKey | CsrKeyPolicyError {
   let modulus: Uint8Array<ArrayBuffer> | undefined;
+  let exponent: Uint8Array<ArrayBuffer> | undefined;
   try {
     const key = readDer(base.bits);
     const [n, e, ...rest] = isUniversal(key, UNIVERSAL.SEQUENCE) ? childrenOf(key) : [];
-    modulus = rest.length === 0 && e && unsignedIntegerOf(e) ? unsignedIntegerOf(n) : undefined;
+    exponent = rest.length === 0 && e ? unsignedIntegerOf(e) : undefined;
+    modulus = exponent && unsignedIntegerOf(n);
   } catch {
     modulus = undefined;
   }
-  if (modulus === undefined) return { refused: "policy", message: "Invalid CSR: malformed RSA public key" };
-  const size = modulus.byteLength * 8;
+  if (modulus === undefined || exponent === undefined || modulus[0] === 0) {
+    return { refused: "policy", message: "Invalid CSR: malformed RSA public key" };
+  }
+  const refusedExponent = exponentProblem(
+    exponent,
+    modulus,
+    policy.minRsaExponent ?? DEFAULT_MIN_RSA_EXPONENT,
+  );
+  if (refusedExponent) {
+    return { refused: "policy", message: `Invalid CSR: RSA public exponent ${refusedExponent}` };
+  }
+  const size = bitLength(modulus);
   if (size < policy.minRsaBits) {
     return {
       refused: "policy",
@@ -96,6 +110,23 @@ function rsaKey(
     return { refused: "policy", message: `Invalid CSR: RSA key of ${size} bits is too large` };
   }
   return { ...base, kind: "RSA", algorithm: { name: "RSASSA-PKCS1-v1_5" }, description: `RSA ${size}` };
+}
+
+const DEFAULT_MIN_RSA_EXPONENT = 65537;
+
+/** The number of bits of a magnitude whose first octet is not zero. */
+function bitLength(magnitude: Uint8Array): number {
+  return (magnitude.byteLength - 1) * 8 + (32 - Math.clz32(magnitude[0]));
+}
+
+/** Why an RSA public exponent is refused (1, even, below `min`, or not below the modulus); undefined if it is fine. */
+function exponentProblem(exponent: Uint8Array, modulus: Uint8Array, min: number): string | undefined {
+  if ((exponent[exponent.byteLength - 1] & 1) === 0) return "is even";
+  if (exponent.byteLength > modulus.byteLength) return "is not smaller than the modulus";
+  const small = exponent.byteLength <= 4 ? exponent.reduce((v, octet) => v * 256 + octet, 0) : Infinity;
+  if (small === 1) return "is 1";
+  if (small < min) return `${small} is below the minimum of ${min}`;
+  return undefined;
 }
 
 /** The message for an unsupported key, from the algorithm @peculiar/x509 reads it as. */

@@ -19,8 +19,8 @@ export interface NameAttribute {
 export const OID_COMMON_NAME = "2.5.4.3";
 export const OID_UID = "0.9.2342.19200300.100.1.1";
 
-/** Short names JSS prints for attribute types. */
-const SHORT_NAMES: Readonly<Record<string, string>> = {
+/** Short names JSS prints for attribute types (by dotted OID). */
+export const SHORT_NAMES: Readonly<Record<string, string>> = {
   "2.5.4.3": "CN",
   "2.5.4.4": "SN",
   "2.5.4.5": "SERIALNUMBER",
@@ -71,7 +71,8 @@ export function readName(der: Uint8Array<ArrayBuffer> | ArrayBuffer): NameAttrib
   }
 }
 
-function readAttribute(node: DerNode): NameAttribute {
+/** One AttributeTypeAndValue; throws NameSyntaxError when it is not one. */
+export function readAttribute(node: DerNode): NameAttribute {
   if (!isUniversal(node, UNIVERSAL.SEQUENCE)) throw new NameSyntaxError();
   const [type, value, ...rest] = childrenOf(node);
   const key = type === undefined ? undefined : oidKeyOf(type);

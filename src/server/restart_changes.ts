@@ -15,6 +15,7 @@ const NEEDS_RESTART: readonly [string, (s: Settings) => unknown][] = [
   ["[server] request_timeout", (s) => s.server.requestTimeoutSeconds],
   ["[metrics]", (s) => s.metrics],
   ["[audit]", (s) => s.audit],
+  ["[limits]", (s) => ({ limits: s.limits, summary: s.auditSummaryIntervalSeconds })],
   ["[crypto] provider", (s) => s.crypto.provider],
   ["the backend", (s) => ({ backend: s.backend, files: s.dogtagFiles })],
   ["switching between a self-issued and a configured TLS certificate", (s) => s.server.tls === undefined],

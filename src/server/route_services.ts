@@ -12,6 +12,7 @@ import type { Backend } from "../backend/backend.ts";
 import type { Settings } from "../config/settings.ts";
 import type { EstServices } from "../est/services.ts";
 import type { Realm } from "../realm/realm.ts";
+import type { AbuseLimits } from "../ops/limits/abuse_limits.ts";
 import { createRealm } from "../realm/registry.ts";
 import type { ClientChainValidator } from "../tls/client_chain.ts";
 import { VERSION } from "../version.ts";
@@ -35,12 +36,14 @@ export function routeServices(
   seams: ReloadableSeams,
   clientCerts: ClientChainValidator,
   crypto: Crypto,
+  limits?: AbuseLimits,
 ): EstServices {
   return {
     backend,
     realm: seams.realm,
     authorizer: seams.authorizer,
     clientCerts,
+    limits,
     settings: {
       auth: settings.auth,
       errorStyle: settings.est.errorStyle,
@@ -49,7 +52,9 @@ export function routeServices(
       bodyTimeoutMs: settings.server.requestTimeoutSeconds * 1000,
       // With an upstream CA its profile decides key sizes; 2048 is Dogtag's own floor.
       crypto,
-      keyPolicy: { minRsaBits: settings.backend.kind === "local-ca" ? settings.backend.minRsaBits : 2048 },
+      keyPolicy: settings.backend.kind === "local-ca"
+        ? { minRsaBits: settings.backend.minRsaBits, minRsaExponent: settings.backend.minRsaExponent }
+        : { minRsaBits: 2048 },
       enrollMatchIdentity: settings.enrollMatchIdentity,
       csrattrs: settings.est.csrattrs,
       labels: settings.labels,

@@ -18,6 +18,7 @@ const config = (keyType: LocalCaConfig["keyType"]): LocalCaConfig => ({
   validityDays: 10,
   extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
   minRsaBits: 2048,
+  minRsaExponent: 65537,
 });
 
 /** What @peculiar/x509's generator makes of the same request: the reference for the assembled encoding. */

@@ -22,6 +22,7 @@ const base: LocalCaConfig = {
   validityDays: 90,
   extendedKeyUsage: ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"],
   minRsaBits: 2048,
+  minRsaExponent: 65537,
 };
 const principal = { name: "alice", roles: [], method: "password" as const };
 const ctx = { principal, requestId: "r", remoteAddr: "127.0.0.1", issuance: {} };

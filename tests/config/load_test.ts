@@ -99,6 +99,8 @@ methods = ["cert", "basic", "cert"]
 cert_excludes_basic = false
 certificate_roles = "device, estclient"
 client_cert_eku = "if-present"
+allowed_subject_attributes = ["O=Example", "ou=*"]
+allowed_subject_alt_names = "dns={identity}, otherName:1.3.6.1.4.1.311.20.2.3=*"
 
 [labels.iot]
 validity_days = 7
@@ -106,6 +108,7 @@ extended_key_usage = ["clientAuth", "1.3.6.1.5.5.7.3.17"]
 csrattrs = "ecdsaWithSHA384"
 auth_methods = "cert"
 cert_excludes_basic = true
+allowed_subject_alt_names = ["ip=192.0.2.1"]
 
 [backend]
 class = "local-ca"
@@ -115,6 +118,7 @@ caValidityDays = 365
 validityDays = "30"
 extendedKeyUsage = "serverAuth"
 minRsaBits = 3072
+minRsaExponent = 3
 
 [realm]
 class = "in-memory"
@@ -153,6 +157,19 @@ enrollMatchTLSSubjSAN = "FALSE"
     cert_excludes_basic: false,
     certificate_roles: ["device", "estclient"],
     client_cert_eku: "if-present",
+    allowed_subject_attributes: [
+      { type: "2.5.4.10", value: { kind: "literal", text: "example" }, entry: "O=Example" },
+      { type: "2.5.4.11", value: { kind: "any" }, entry: "ou=*" },
+    ],
+    allowed_subject_alt_names: [
+      { type: "dns", value: { kind: "identity" }, entry: "dns={identity}" },
+      {
+        type: "otherName",
+        oid: "1.3.6.1.4.1.311.20.2.3",
+        value: { kind: "any" },
+        entry: "otherName:1.3.6.1.4.1.311.20.2.3=*",
+      },
+    ],
   });
   assert.deepEqual(c.labels.iot, {
     validity_days: 7,
@@ -160,7 +177,13 @@ enrollMatchTLSSubjSAN = "FALSE"
     csrattrs: [{ oid: "1.2.840.10045.4.3.3", values: [] }],
     auth_methods: ["cert"],
     cert_excludes_basic: true,
+    allowed_subject_alt_names: [{
+      type: "ip",
+      value: { kind: "literal", text: "192.0.2.1" },
+      entry: "ip=192.0.2.1",
+    }],
   });
+  assert.equal(localCa(c.backend).minRsaExponent, 3);
   assert.equal(localCa(c.backend).keyType, "RSA-3072");
   assert.equal(localCa(c.backend).validityDays, 30);
   assert.deepEqual(localCa(c.backend).extendedKeyUsage, ["1.3.6.1.5.5.7.3.1"]);
@@ -444,5 +467,14 @@ Deno.test("config: [crypto] provider is auto by default, one of three names othe
   assert.deepEqual(await issuesOf({ "server.toml": '[crypto]\nprovider = "boringssl"\nengine = "x"\n' }), [
     'server.toml:2: crypto.provider: must be "auto", "openssl" or "webcrypto"',
     "server.toml:3: crypto.engine: unknown key",
+  ]);
+});
+
+Deno.test("config: the local CA's smallest RSA exponent is odd, 3 to 65537", async () => {
+  assert.deepEqual(await issuesOf({ "backend.conf": "class=local-ca\nminRsaExponent=4\n" }), [
+    "backend.conf:2: minRsaExponent: must be odd",
+  ]);
+  assert.deepEqual(await issuesOf({ "backend.conf": "class=local-ca\nminRsaExponent=1\n" }), [
+    "backend.conf:2: minRsaExponent: must be at least 3",
   ]);
 });

@@ -50,6 +50,7 @@ function services(realm: Realm): EstServices {
         certExcludesBasic: true,
         certificateRoles: [],
         clientCertEku: "required",
+        identityNames: { subjectAttributes: [], subjectAltNames: [] },
       },
       errorStyle: "standard",
       layout: { lineLength: 0, lineEnding: "lf" },

@@ -16,86 +16,94 @@ async function auditLines(path: string): Promise<Record<string, unknown>[]> {
   return (await Deno.readTextFile(path)).trimEnd().split("\n").map((l) => JSON.parse(l));
 }
 
-Deno.test("audit: one record per issuance, renewal, refusal and authentication failure", opts, async () => {
-  const srv = await startTestServer({ labels: { iot: {} } });
-  const auditPath = join(srv.dir, "state", "audit.jsonl");
-  try {
-    const cred = await enrollWithPassword(srv, tmp, "/CN=alice", { san: "DNS:alice", label: "iot" });
-    const renew = await curl(`${srv.base}/simplereenroll`, {
-      cacert: srv.caPath,
-      cert: cred.certPath,
-      key: cred.keyPath,
-      headers: PKCS10,
-      body: (await makeCsr(tmp, "/CN=alice", { san: "DNS:alice" })).csrDer.toBase64(),
-    });
-    assert.equal(renew.status, 200);
-    const refused = await curl(`${srv.base}/simpleenroll`, {
-      cacert: srv.caPath,
-      user: ALICE.user,
-      headers: { ...PKCS10, "X-Request-ID": "refused-1" },
-      body: (await makeCsr(tmp, "/CN=mallory", { san: "DNS:mallory" })).csrDer.toBase64(),
-    });
-    assert.equal(refused.status, 403);
-    const badPassword = await curl(`${srv.base}/simpleenroll`, {
-      cacert: srv.caPath,
-      user: "alice:wrong",
-      headers: PKCS10,
-      body: "MII",
-    });
-    assert.equal(badPassword.status, 401);
-    const stranger = await makeSelfSigned(tmp, "/CN=alice", ["extendedKeyUsage=clientAuth"]);
-    const badCert = await curl(`${srv.base}/simplereenroll`, {
-      cacert: srv.caPath,
-      ...{ cert: stranger.certPath, key: stranger.keyPath },
-      headers: PKCS10,
-      body: (await makeCsr(tmp, "/CN=alice")).csrDer.toBase64(),
-    });
-    assert.equal(badCert.status, 403);
+Deno.test(
+  "audit: one record per issuance, renewal and refusal; a summary of authentication failures",
+  opts,
+  async () => {
+    const srv = await startTestServer({ labels: { iot: {} }, limits: { audit_summary_interval: 1 } });
+    const auditPath = join(srv.dir, "state", "audit.jsonl");
+    try {
+      const cred = await enrollWithPassword(srv, tmp, "/CN=alice", { san: "DNS:alice", label: "iot" });
+      const renew = await curl(`${srv.base}/simplereenroll`, {
+        cacert: srv.caPath,
+        cert: cred.certPath,
+        key: cred.keyPath,
+        headers: PKCS10,
+        body: (await makeCsr(tmp, "/CN=alice", { san: "DNS:alice" })).csrDer.toBase64(),
+      });
+      assert.equal(renew.status, 200);
+      const refused = await curl(`${srv.base}/simpleenroll`, {
+        cacert: srv.caPath,
+        user: ALICE.user,
+        headers: { ...PKCS10, "X-Request-ID": "refused-1" },
+        body: (await makeCsr(tmp, "/CN=mallory", { san: "DNS:mallory" })).csrDer.toBase64(),
+      });
+      assert.equal(refused.status, 403);
+      const badPassword = await curl(`${srv.base}/simpleenroll`, {
+        cacert: srv.caPath,
+        user: "alice:wrong",
+        headers: PKCS10,
+        body: "MII",
+      });
+      assert.equal(badPassword.status, 401);
+      const stranger = await makeSelfSigned(tmp, "/CN=alice", ["extendedKeyUsage=clientAuth"]);
+      const badCert = await curl(`${srv.base}/simplereenroll`, {
+        cacert: srv.caPath,
+        ...{ cert: stranger.certPath, key: stranger.keyPath },
+        headers: PKCS10,
+        body: (await makeCsr(tmp, "/CN=alice")).csrDer.toBase64(),
+      });
+      assert.equal(badCert.status, 403);
 
-    const lines = await auditLines(auditPath);
-    assert.equal(lines.length, 5);
-    const [issued, renewed, refusal, authFailure, certFailure] = lines;
-    assert.equal(issued.outcome, "issued");
-    assert.equal(issued.operation, "simpleenroll");
-    assert.equal(issued.label, "iot");
-    assert.equal(issued.principal, "alice");
-    assert.equal(issued.subject, "CN=alice");
-    assert.deepEqual(issued.sans, ["dns:alice"]);
-    assert.match(String(issued.serial), /^[4-7][0-9a-f]{31}$/);
-    assert.equal(issued.status, 200);
-    assert.equal(issued.reason, undefined);
-    assert.match(String(issued.time), /^\d{4}-\d\d-\d\dT/);
-    assert.match(String(issued.requestId), /^[0-9a-f-]{36}$/);
-    assert.equal(renewed.outcome, "renewed");
-    assert.equal(renewed.principal, "CN=alice");
-    assert.notEqual(renewed.serial, issued.serial);
-    assert.deepEqual(
-      { ...refusal, time: undefined },
-      {
-        time: undefined,
-        requestId: "refused-1",
-        operation: "simpleenroll",
-        outcome: "refused",
-        status: 403,
-        principal: "alice",
-        remoteAddr: "127.0.0.1",
-        subject: "CN=mallory",
-        sans: ["dns:mallory"],
-        reason: "CSR subject does not match user identity. subject 'mallory' from dn 'CN=mallory'",
-      },
-    );
-    assert.equal(authFailure.outcome, "auth-failure");
-    assert.equal(authFailure.reason, "Invalid credentials");
-    assert.equal(authFailure.principal, undefined);
-    assert.equal(certFailure.outcome, "auth-failure");
-    assert.equal(
-      certFailure.reason,
-      "Client certificate rejected: certificate was not issued by a trusted CA",
-    );
-  } finally {
-    await srv.close();
-  }
-});
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const all = await auditLines(auditPath);
+      const lines = all.filter((l) => l.outcome !== "auth-failure-summary");
+      assert.equal(lines.length, 3, "authentication failures are not audited one by one");
+      const [issued, renewed, refusal] = lines;
+      assert.equal(issued.outcome, "issued");
+      assert.equal(issued.operation, "simpleenroll");
+      assert.equal(issued.label, "iot");
+      assert.equal(issued.principal, "alice");
+      assert.equal(issued.subject, "CN=alice");
+      assert.deepEqual(issued.sans, ["dns:alice"]);
+      assert.match(String(issued.serial), /^[4-7][0-9a-f]{31}$/);
+      assert.equal(issued.status, 200);
+      assert.equal(issued.reason, undefined);
+      assert.match(String(issued.time), /^\d{4}-\d\d-\d\dT/);
+      assert.match(String(issued.requestId), /^[0-9a-f-]{36}$/);
+      assert.equal(renewed.outcome, "renewed");
+      assert.equal(renewed.principal, "CN=alice");
+      assert.notEqual(renewed.serial, issued.serial);
+      assert.deepEqual(
+        { ...refusal, time: undefined },
+        {
+          time: undefined,
+          requestId: "refused-1",
+          operation: "simpleenroll",
+          outcome: "refused",
+          status: 403,
+          principal: "alice",
+          remoteAddr: "127.0.0.1",
+          subject: "CN=mallory",
+          sans: ["dns:mallory"],
+          reason: "CSR subject does not match user identity. subject 'mallory' from dn 'CN=mallory'",
+        },
+      );
+      const counts: Record<string, number> = {};
+      for (const summary of all.filter((l) => l.outcome === "auth-failure-summary")) {
+        assert.match(String(summary.since), /^\d{4}-/);
+        const byKind = (summary.counts as Record<string, Record<string, number>>)["127.0.0.1"];
+        for (const [kind, n] of Object.entries(byKind)) counts[kind] = (counts[kind] ?? 0) + n;
+      }
+      assert.deepEqual(counts, {
+        "401 simpleenroll: Invalid credentials": 1,
+        "403 simplereenroll: Client certificate rejected: certificate was not issued by a trusted CA": 1,
+      });
+    } finally {
+      await srv.close();
+    }
+  },
+);
 
 Deno.test("audit: a failure on this side is recorded as an error", opts, async () => {
   const slow = await writeTemp(tmp, "slow.sh", "#!/bin/sh\nexec sleep 30\n");

@@ -1,3 +1,4 @@
+import { generalNameText } from "../../src/pki/subject_alt_name.ts";
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
@@ -25,7 +26,7 @@ Deno.test("csr: EC P-256 with SANs parses, verifies and exposes subject and SAN"
   const csr = await parseCsr(csrDer, policy);
   assert.equal(csr.keyDescription, "EC P-256");
   assert.equal(new x509.Pkcs10CertificateRequest(csr.der).subject, "O=Example, CN=dev.example.com");
-  assert.deepEqual(csr.san?.names.items.map((n) => `${n.type}:${n.value}`), [
+  assert.deepEqual(csr.san?.names.map(generalNameText), [
     "dns:dev.example.com",
     "ip:::1",
     "url:https://x.example/a",
@@ -145,5 +146,8 @@ Deno.test("csr: a malformed SAN in the extensionRequest is 400", async () => {
     "-outform",
     "DER",
   ])).stdout;
-  await rejects(der, /^Failed to decode SAN extension in CSR\.$/);
+  await rejects(
+    der,
+    /^Failed to decode SAN extension in CSR\. Reason: the names are not DER-encoded GeneralNames\.$/,
+  );
 });

@@ -28,7 +28,7 @@ function newkeyArgs(spec: KeySpec): string[] {
 export async function makeCsr(
   dir: string,
   subject: string,
-  options: { san?: string; key?: KeySpec; digest?: string; keyPath?: string } = {},
+  options: { san?: string; key?: KeySpec; digest?: string; keyPath?: string; multivalue?: boolean } = {},
 ): Promise<KeyAndCsr> {
   const keyPath = options.keyPath ?? join(dir, `${crypto.randomUUID()}.key.pem`);
   const args = ["req", "-new", "-nodes", "-subj", subject, "-outform", "PEM"];
@@ -36,6 +36,7 @@ export async function makeCsr(
   else args.push(...newkeyArgs(options.key ?? "ec:P-256"), "-keyout", keyPath);
   if (options.san) args.push("-addext", `subjectAltName=${options.san}`);
   if (options.digest) args.push(`-${options.digest}`);
+  if (options.multivalue) args.push("-multivalue-rdn");
   const pem = (await runOk("openssl", args)).text;
   const der = (await runOk("openssl", ["req", "-outform", "DER"], pem)).stdout;
   return { keyPath, csrDer: der, csrPem: pem };

@@ -15,6 +15,7 @@ export interface TestConfig {
   audit?: Record<string, unknown>;
   crypto?: Record<string, unknown>;
   auth?: Record<string, unknown>;
+  limits?: Record<string, unknown>;
   labels?: Record<string, Record<string, unknown>>;
   backend?: Record<string, unknown>;
   realm?: Record<string, unknown> | null;
@@ -49,6 +50,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
     est: config.est ?? {},
     crypto: config.crypto ?? {},
     auth: config.auth ?? {},
+    limits: config.limits ?? {},
     audit: config.audit ?? {},
     labels: config.labels ?? {},
     backend: config.backend ?? { class: "local-ca" },

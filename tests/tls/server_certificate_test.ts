@@ -19,6 +19,7 @@ const base = {
   validityDays: 90,
   extendedKeyUsage: [],
   minRsaBits: 2048,
+  minRsaExponent: 65537,
 };
 
 Deno.test("server identities: loopback names always, plus the bind host when specific", () => {

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS certificates (
   der BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_subject ON certificates(subject);
+CREATE INDEX IF NOT EXISTS certificates_requester ON certificates(requester, issued_at);
 PRAGMA user_version = 1;
 `;
 
@@ -107,6 +108,7 @@ export class IssuedStore {
   readonly #bySerial: StatementSync;
   readonly #count: StatementSync;
   readonly #revoke: StatementSync;
+  readonly #issuedSince: StatementSync;
 
   constructor(path: string) {
     this.#path = path;
@@ -116,6 +118,10 @@ export class IssuedStore {
     this.#insert = this.#db.prepare(INSERT);
     this.#bySerial = this.#db.prepare("SELECT * FROM certificates WHERE serial = ?");
     this.#count = this.#db.prepare("SELECT COUNT(*) AS n FROM certificates");
+    this.#issuedSince = this.#db.prepare(
+      `SELECT COUNT(*) AS n, MIN(issued_at) AS oldest FROM certificates
+       WHERE requester = ? AND label IS ? AND issued_at >= ? AND operation != 'server-tls'`,
+    );
     this.#revoke = this.#db.prepare(
       "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
     );
@@ -179,6 +185,15 @@ export class IssuedStore {
   /** Marks `serial` revoked; false when there is no such certificate or it already is. */
   revoke(serial: string, reason: RevocationReason, at = new Date()): boolean {
     return Number(this.#revoke.run(at.toISOString(), reason, serial).changes) === 1;
+  }
+
+  /** How many certificates `requester` obtained under `label` since `since`, and when the first of them was. */
+  issuedSince(requester: string, label: string | undefined, since: Date): { count: number; oldest?: Date } {
+    const row = this.#issuedSince.get(requester, label ?? null, since.toISOString()) as {
+      n: number | bigint;
+      oldest: string | null;
+    };
+    return { count: Number(row.n), oldest: row.oldest === null ? undefined : new Date(row.oldest) };
   }
 
   count(): number {

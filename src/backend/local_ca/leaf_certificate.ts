@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { x509SignaturesOf } from "../../crypto/x509_signatures.ts";
 import { constructed, contextTag, der, SEQUENCE } from "../../der/elements.ts";
 import type { SubjectKey } from "../../pki/csr.ts";
+import type { SubjectAltName } from "../../pki/subject_alt_name.ts";
 import { NAMED_OIDS } from "../../pki/oids.ts";
 import type { CaMaterial } from "./ca_material.ts";
 
@@ -29,8 +30,11 @@ export interface LeafRequest {
   /** The subject Name, DER. */
   subjectDer: Uint8Array<ArrayBuffer>;
   publicKey: Pick<SubjectKey, "kind" | "spki" | "bits">;
-  /** The SAN extension to copy (from the CSR), if any. */
-  san?: Pick<x509.Extension, "critical" | "value">;
+  /**
+   * The subjectAltName: its GeneralNames DER, which the CSR parser has read
+   * name by name and found to be DER (so nothing it did not understand is copied).
+   */
+  san?: Pick<SubjectAltName, "critical" | "value">;
   validityDays: number;
   extendedKeyUsage: string[];
   now: Date;
@@ -109,7 +113,7 @@ export class LeafIssuer {
     if (req.san) {
       // RFC 5280 §4.2.1.6: with an empty subject the SAN must be critical.
       const emptySubject = req.subjectDer.byteLength === EMPTY_NAME_LENGTH;
-      extensions.push(extension(SAN_TYPE, emptySubject || req.san.critical, new Uint8Array(req.san.value)));
+      extensions.push(extension(SAN_TYPE, emptySubject || req.san.critical, req.san.value));
     }
     const tbs = constructed(SEQUENCE, [
       VERSION_3,

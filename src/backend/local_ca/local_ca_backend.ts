@@ -5,6 +5,7 @@ import type { LocalCaConfig } from "../../config/components.ts";
 import type { ParsedCsr } from "../../pki/csr.ts";
 import { subjectKeyOf } from "../../pki/csr_key.ts";
 import { jssDnString } from "../../pki/dn.ts";
+import { generalNameText, readGeneralNames, type SubjectAltName } from "../../pki/subject_alt_name.ts";
 import { BadRequestError, UnavailableError } from "../../errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
 import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
@@ -92,10 +93,13 @@ export class LocalCaBackend implements Backend {
     const crypto = this.ca.crypto;
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
     const publicKey = subjectKeyOf(new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey)));
-    const san = new x509.SubjectAlternativeNameExtension([
-      ...hostnames.map((value) => ({ type: "dns" as const, value })),
-      ...addresses.map((value) => ({ type: "ip" as const, value })),
-    ]);
+    const sanValue = new Uint8Array(
+      new x509.SubjectAlternativeNameExtension([
+        ...hostnames.map((value) => ({ type: "dns" as const, value })),
+        ...addresses.map((value) => ({ type: "ip" as const, value })),
+      ]).value,
+    );
+    const san = { critical: false, value: sanValue, names: readGeneralNames(sanValue) };
     const serial = this.serials();
     const subject = new Uint8Array(
       new x509.Name([{ "2.5.4.3": [hostnames[0] ?? "localhost"] }]).toArrayBuffer(),
@@ -144,6 +148,15 @@ export class LocalCaBackend implements Backend {
     this.recorder.close();
     this.store.close();
     return Promise.resolve();
+  }
+
+  /**
+   * Certificates `requester` obtained under `label` since `since`, from the
+   * store (what issuance quotas count: it survives restarts and is shared by
+   * every listener thread).
+   */
+  issuedSince(requester: string, label: string | undefined, since: Date): { count: number; oldest?: Date } {
+    return this.storeCall(() => this.store.issuedSince(requester, label, since));
   }
 
   /** The number of certificates recorded (for tests and operators). */
@@ -206,7 +219,7 @@ export class LocalCaBackend implements Backend {
     leaf: IssuedLeaf,
     serial: string,
     subject: string,
-    san: x509.SubjectAlternativeNameExtension | undefined,
+    san: SubjectAltName | undefined,
     operation: IssuedRecord["operation"],
     requester: string,
     label: string | undefined,
@@ -215,7 +228,7 @@ export class LocalCaBackend implements Backend {
     return {
       serial,
       subject,
-      sans: san?.names.items.map((n) => `${n.type}:${n.value}`) ?? [],
+      sans: san?.names.map(generalNameText) ?? [],
       notBefore: leaf.notBefore,
       notAfter: leaf.notAfter,
       requester,

@@ -19,16 +19,22 @@ import {
   authzDataOf,
 } from "../authenticate.ts";
 import type { EstEnv } from "../env.ts";
-import { issuanceSettingsOf } from "../labels.ts";
+import { identityNamePolicy, issuanceSettingsOf } from "../labels.ts";
+import type { LabelPolicy } from "../../config/settings.ts";
 import { issuedCertificateResponse } from "../responses.ts";
 import type { EstServices } from "../services.ts";
 import type { EnrollmentQuestion } from "../../authz/enrollment_policy.ts";
 import { readCsr } from "./read_csr.ts";
+import { withinQuota } from "./within_quota.ts";
 
 /** What makes an enrollment a first enrollment or a renewal. */
 interface EnrollmentKind {
   authenticate(c: Context<EstEnv>, services: EstServices): Promise<Authenticated>;
-  authorize(services: EstServices, question: EnrollmentQuestion): Promise<void>;
+  authorize(
+    services: EstServices,
+    question: EnrollmentQuestion,
+    label: LabelPolicy | undefined,
+  ): Promise<void>;
   issue(
     services: EstServices,
     csr: ParsedCsr,
@@ -40,8 +46,15 @@ interface EnrollmentKind {
 const KINDS: Record<"simpleenroll" | "simplereenroll", EnrollmentKind> = {
   simpleenroll: {
     authenticate: (c, services) => authenticate(c, services, authPolicyFor(services, c.get("labelPolicy"))),
-    authorize: (services, question) =>
-      authorizeEnrollment(question, services.settings.enrollMatchIdentity, services.authorizer),
+    authorize: (services, question, label) =>
+      authorizeEnrollment(
+        question,
+        {
+          enabled: services.settings.enrollMatchIdentity,
+          names: identityNamePolicy(services.settings.auth, label),
+        },
+        services.authorizer,
+      ),
     issue: (services, csr, ctx) => services.backend.enroll(csr, ctx),
   },
   /** The TLS client certificate is the one renewed; the CSR must repeat its subject and SAN exactly. */
@@ -64,12 +77,24 @@ export function enrollHandler(operation: keyof typeof KINDS) {
     const label = c.get("label");
     const authzData = authzDataOf(c, { principal, certificate }, label);
     const requestId = c.get("requestId");
-    await kind.authorize(services, { csr, authzData, requestId, tlsCertificate: certificate?.leaf });
-    const issued = await kind.issue(services, csr, {
-      ...authzData,
-      requestId,
-      issuance: issuanceSettingsOf(c.get("labelPolicy")),
-    }, certificate?.leaf);
+    const labelPolicy = c.get("labelPolicy");
+    await kind.authorize(
+      services,
+      { csr, authzData, requestId, tlsCertificate: certificate?.leaf },
+      labelPolicy,
+    );
+    const issued = await withinQuota(
+      services,
+      principal.name,
+      label,
+      labelPolicy,
+      () =>
+        kind.issue(services, csr, {
+          ...authzData,
+          requestId,
+          issuance: issuanceSettingsOf(labelPolicy),
+        }, certificate?.leaf),
+    );
     c.set("issued", issued);
     return issuedCertificateResponse(issued.der, services.settings.layout);
   };

@@ -1,0 +1,113 @@
+import { TooManyRequestsError } from "../../errors.ts";
+import { clientKeyOf } from "./client_key.ts";
+import { FailureLockout, type LockoutSettings } from "./failure_lockout.ts";
+import type { IssuanceHistory } from "./issuance_history.ts";
+import { IssuanceQuota, type QuotaRelease } from "./issuance_quota.ts";
+import { type RateSettings, TokenBuckets } from "./token_buckets.ts";
+
+/** The abuse limits, as configured in [limits]. */
+export interface LimitSettings {
+  /** Requests per client address (IPv6 by /64), before anything else is done. */
+  perAddress: RateSettings;
+  /** Requests per authenticated principal. */
+  perPrincipal: RateSettings;
+  /** Lockout of a user name after refused passwords. */
+  userLockout: LockoutSettings;
+  /** Lockout of a client address after refused credentials of any user. */
+  addressLockout: LockoutSettings;
+  /** Certificates per principal and label within `quotaWindowSeconds`; 0 for none. */
+  issuanceQuota: number;
+  quotaWindowSeconds: number;
+  /** Most addresses, names and principals tracked by each limit. */
+  trackedKeys: number;
+}
+
+/** Which limit refused a request (the `limit` label of est_limit_refusals_total). */
+export type LimitName =
+  | "address_rate"
+  | "principal_rate"
+  | "user_lockout"
+  | "address_lockout"
+  | "issuance_quota";
+
+/** What the limits report to (metrics). */
+export interface LimitObserver {
+  refused(limit: LimitName): void;
+  lockedOut(scope: "user" | "address"): void;
+}
+
+const SILENT: LimitObserver = { refused() {}, lockedOut() {} };
+
+/**
+ * Rate limits, authentication lockout and issuance quotas of one listener.
+ * Each check throws 429 with Retry-After when its limit applies.
+ */
+export class AbuseLimits {
+  readonly #addresses: TokenBuckets;
+  readonly #principals: TokenBuckets;
+  readonly #users: FailureLockout;
+  readonly #failingAddresses: FailureLockout;
+  readonly #quota: IssuanceQuota;
+
+  constructor(
+    readonly settings: LimitSettings,
+    history: IssuanceHistory,
+    private readonly observer: LimitObserver = SILENT,
+  ) {
+    this.#addresses = new TokenBuckets(settings.perAddress, settings.trackedKeys);
+    this.#principals = new TokenBuckets(settings.perPrincipal, settings.trackedKeys);
+    this.#users = new FailureLockout(settings.userLockout, settings.trackedKeys);
+    this.#failingAddresses = new FailureLockout(settings.addressLockout, settings.trackedKeys);
+    this.#quota = new IssuanceQuota(settings.quotaWindowSeconds, history);
+  }
+
+  /** A request from `address`: within its rate? */
+  checkAddress(address: string | undefined): void {
+    const wait = this.#addresses.take(clientKeyOf(address));
+    if (wait > 0) throw this.#refuse("address_rate", "Too many requests from this address", wait);
+  }
+
+  /** Before credentials are checked: is the user name or the address locked out? */
+  checkLockout(user: string | undefined, address: string | undefined): void {
+    const addressWait = this.#failingAddresses.lockedFor(clientKeyOf(address));
+    if (addressWait > 0) {
+      throw this.#refuse("address_lockout", "Too many failed authentications from this address", addressWait);
+    }
+    const userWait = user === undefined ? 0 : this.#users.lockedFor(user);
+    if (userWait > 0) {
+      throw this.#refuse("user_lockout", "Too many failed authentications for this user", userWait);
+    }
+  }
+
+  /** Credentials were refused (the user name when there was one). */
+  authFailed(user: string | undefined, address: string | undefined): void {
+    if (this.#failingAddresses.fail(clientKeyOf(address))) this.observer.lockedOut("address");
+    if (user !== undefined && this.#users.fail(user)) this.observer.lockedOut("user");
+  }
+
+  /** The user's password was accepted: its failures are forgotten (the address's are not). */
+  authSucceeded(user: string): void {
+    this.#users.succeed(user);
+  }
+
+  /** A request by an authenticated principal: within its rate? */
+  checkPrincipal(name: string): void {
+    const wait = this.#principals.take(name);
+    if (wait > 0) throw this.#refuse("principal_rate", "Too many requests for this user", wait);
+  }
+
+  /** Reserves an issuance under the principal's quota (the label's when it sets one). */
+  reserveIssuance(principal: string, label: string | undefined, labelQuota?: number): QuotaRelease {
+    try {
+      return this.#quota.reserve(principal, label, labelQuota ?? this.settings.issuanceQuota);
+    } catch (err) {
+      this.observer.refused("issuance_quota");
+      throw err;
+    }
+  }
+
+  #refuse(limit: LimitName, message: string, seconds: number): TooManyRequestsError {
+    this.observer.refused(limit);
+    return new TooManyRequestsError(message, seconds);
+  }
+}
