@@ -120,6 +120,7 @@ function servicesBuilder(backend: Backend, crypto: Crypto) {
         renewalAnchors: () => backend.caCerts(undefined),
         ekuPolicy: settings.auth.clientCertEku,
         isRevoked: backend.isRevoked?.bind(backend),
+        limits: settings.server.transport.chain,
       }),
       crypto,
     );
