@@ -2,7 +2,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** What happened to one request, for the audit trail. */
-export type AuditOutcome = "issued" | "renewed" | "forwarded" | "refused" | "auth-failure" | "error";
+export type AuditOutcome =
+  | "issued"
+  | "renewed"
+  | "forwarded"
+  | "refused"
+  | "auth-failure"
+  | "client-abort"
+  | "error";
 
 /** One audit record; written as one JSON line. */
 export interface AuditRecord {

@@ -13,6 +13,10 @@ export class EstMetrics {
   readonly backendDuration: client.Histogram<"backend" | "call">;
   readonly certificatesIssued: client.Counter<"operation" | "label">;
   readonly authFailures: client.Counter<"method">;
+  readonly connectionsRefused: client.Counter<"reason">;
+  readonly handshakeTimeouts: client.Counter;
+  readonly clientErrors: client.Counter<"kind">;
+  readonly listenerReopens: client.Counter;
 
   /** `processMetrics`: also the process's CPU, memory and event-loop metrics (one thread per process does). */
   constructor(activeConnections: () => number, options: { processMetrics?: boolean } = {}) {
@@ -38,7 +42,7 @@ export class EstMetrics {
     });
     new client.Gauge({
       name: "est_active_connections",
-      help: "Open TLS connections on the EST listener.",
+      help: "Open connections on the EST listener, TLS handshakes included.",
       registers,
       collect() {
         this.set(activeConnections());
@@ -63,6 +67,28 @@ export class EstMetrics {
       labelNames: ["method"],
       registers,
     });
+    this.connectionsRefused = new client.Counter({
+      name: "est_connections_refused_total",
+      help: "Connections closed as soon as they were accepted, by the limit that refused them.",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.handshakeTimeouts = new client.Counter({
+      name: "est_tls_handshake_timeouts_total",
+      help: "Connections closed because the TLS handshake did not complete in time.",
+      registers,
+    });
+    this.clientErrors = new client.Counter({
+      name: "est_client_errors_total",
+      help: "Requests refused by the HTTP parser before the application, or dropped by the client, by kind.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.listenerReopens = new client.Counter({
+      name: "est_listener_reopens_total",
+      help: "Times the listening socket was re-opened after it stopped accepting connections.",
+      registers,
+    });
     if (options.processMetrics !== false) collectProcessMetrics(this.registry);
   }
 }
@@ -76,6 +102,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   408: "request_timeout",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  499: "aborted",
   500: "internal",
   501: "not_implemented",
   503: "unavailable",
