@@ -152,10 +152,16 @@ function guardConnections(
   events: TransportEvents | undefined,
 ): void {
   const refusals = new LogThrottle(10_000);
-  server.prependListener("connection", (socket: Socket) => {
+  // The TLS server's own listener wraps every accepted socket in TLS; a refused one must not get that far.
+  const wrapTls = server.listeners("connection") as ((socket: Socket) => void)[];
+  server.removeAllListeners("connection");
+  server.on("connection", (socket: Socket) => {
     onAccept();
     const refusal = limiter.admit(socket);
-    if (refusal === undefined) return;
+    if (refusal === undefined) {
+      for (const listener of wrapTls) listener.call(server, socket);
+      return;
+    }
     socket.destroy();
     events?.connectionRefused?.(refusal);
     const count = refusals.take();

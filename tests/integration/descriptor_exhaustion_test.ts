@@ -56,3 +56,26 @@ Deno.test(
     assert.match(stderr, /stopped accepting connections .*re-opening it/);
   },
 );
+
+Deno.test("descriptors: thousands of refused connections leave memory where it was", opts, async () => {
+  const port = freePort();
+  const dir = await configDirWith(port, "max_connections_per_ip = 1\n", REALM);
+  const server = await spawnServer(dir, port, { fileLimit: 1024 });
+  try {
+    const rss = [residentKib(server.child.pid)];
+    for (let round = 0; round < 3; round++) {
+      const flood = new IdleConnections();
+      assert.equal(await flood.open(port, 1000), 1000);
+      assert.ok(await flood.closedByServer(3000) >= 999, "all but one refused at accept");
+      flood.close();
+      await new Promise((r) => setTimeout(r, 500));
+      rss.push(residentKib(server.child.pid));
+    }
+    console.log(`descriptors: VmRSS over 3 rounds of 1000 refused connections: ${rss.join(", ")} kB`);
+    assert.ok(rss[3] - rss[0] < 32 * 1024, `RSS grew by ${rss[3] - rss[0]} kB`);
+    assert.equal((await curl(`${server.origin}/health`)).status, 200);
+  } finally {
+    server.signal("SIGTERM");
+    await server.finished;
+  }
+});
