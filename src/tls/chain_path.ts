@@ -43,7 +43,7 @@ export function candidatePaths(
 ): pkijs.Certificate[][] {
   const found: pkijs.Certificate[][] = [];
   const anchorKeys = new Set(anchors.map(tbsKey));
-  const usable = intermediates.filter((c) => !anchorKeys.has(tbsKey(c)));
+  const usable = [...new Set(intermediates)].filter((c) => !anchorKeys.has(tbsKey(c)));
   let lookups = 0;
   const issuedBy = (cert: pkijs.Certificate, issuer: pkijs.Certificate): boolean => {
     lookups++;

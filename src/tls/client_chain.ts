@@ -83,15 +83,8 @@ export class ClientChainValidator {
     if (presented.some((der) => der.byteLength > limits.maxCertBytes)) {
       return { ok: false, reason: "certificate is too large" };
     }
-    const { Certificate } = await loadPkijs();
-    let certs: pkijs.Certificate[];
-    let leaf: x509.X509Certificate;
-    try {
-      certs = presented.map((der) => Certificate.fromBER(der));
-      leaf = new x509.X509Certificate(presented[0]);
-    } catch {
-      return { ok: false, reason: "certificate cannot be parsed" };
-    }
+    const certs = await parseDistinct(presented);
+    if (certs === undefined) return { ok: false, reason: "certificate cannot be parsed" };
     const leafProblem = this.leafProblem(certs[0]);
     if (leafProblem) return { ok: false, reason: leafProblem };
     const deadline = performance.now() + limits.timeBudgetMs;
@@ -107,6 +100,12 @@ export class ClientChainValidator {
     }
     const pathProblem = checkPath(path);
     if (pathProblem) return { ok: false, reason: pathProblem };
+    let leaf: x509.X509Certificate;
+    try {
+      leaf = new x509.X509Certificate(presented[0]);
+    } catch {
+      return { ok: false, reason: "certificate cannot be parsed" };
+    }
     if (await this.options.isRevoked?.(leaf)) return { ok: false, reason: "certificate has been revoked" };
     return { ok: true, leaf, identity: certificateIdentity(presented[0]) };
   }
@@ -127,6 +126,22 @@ export class ClientChainValidator {
     if (eku && !eku.keyPurposes.some((p) => p === CLIENT_AUTH || p === ANY_EKU)) {
       return "certificate extendedKeyUsage does not include clientAuth";
     }
+    return undefined;
+  }
+}
+
+/** The presented certificates parsed, each distinct DER once (a chain that repeats itself costs no more); undefined when one does not parse. */
+async function parseDistinct(ders: Uint8Array<ArrayBuffer>[]): Promise<pkijs.Certificate[] | undefined> {
+  const { Certificate } = await loadPkijs();
+  const seen = new Map<string, pkijs.Certificate>();
+  try {
+    return ders.map((der) => {
+      const key = der.toBase64();
+      let cert = seen.get(key);
+      if (cert === undefined) seen.set(key, cert = Certificate.fromBER(der));
+      return cert;
+    });
+  } catch {
     return undefined;
   }
 }

@@ -5,7 +5,7 @@ export type ClientErrorKind = "header_too_large" | "header_timeout" | "bad_reque
 
 const ANSWERS: Readonly<Record<Exclude<ClientErrorKind, "aborted">, [number, string, string]>> = {
   header_too_large: [431, "Request Header Fields Too Large", "Request headers are too large"],
-  header_timeout: [408, "Request Timeout", "The request headers did not arrive in time"],
+  header_timeout: [408, "Request Timeout", "The request did not arrive in time"],
   bad_request: [400, "Bad Request", "Malformed HTTP request"],
 };
 
@@ -28,26 +28,41 @@ export function clientErrorKind(err: Error & { code?: string }): ClientErrorKind
   }
 }
 
+/** Connections already answered: the parser may report the same error again for data that follows. */
+const answered = new WeakSet<Duplex>();
+
 /**
  * Answers a request the parser refused with a short plain-text status
- * (431, 408 or 400), then half-closes and drains what the client is still
- * sending for a moment before closing, so that the client reads the answer
- * instead of a reset. A connection the client dropped is just closed.
+ * (431, 408 or 400), then reads and drops what the client is still sending
+ * for a moment before closing: closing with its data unread would reset the
+ * connection, and the client would never see the answer. A connection the
+ * client dropped, or one with a response under way, is just closed. Undefined
+ * for a connection already answered.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex): ClientErrorKind {
+export function answerClientError(
+  err: Error & { code?: string },
+  socket: Duplex,
+): ClientErrorKind | undefined {
+  if (answered.has(socket)) return undefined;
   const kind = clientErrorKind(err);
-  if (kind === "aborted" || !socket.writable) {
+  // A response under way on this connection must not get a second one written into it.
+  const responding = (socket as { _httpMessage?: unknown })._httpMessage;
+  if (kind === "aborted" || !socket.writable || responding) {
     socket.destroy();
     return "aborted";
   }
+  answered.add(socket);
   const [status, reason, message] = ANSWERS[kind];
   const body = `${message}\n`;
-  socket.end(
+  socket.write(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
   );
+  // What follows is dropped unparsed (the parser would only report the same error again).
+  socket.removeAllListeners("data");
   socket.on("data", () => {});
   socket.on("error", () => {});
+  socket.on("end", () => socket.destroy());
   socket.resume();
   const linger = setTimeout(() => socket.destroy(), LINGER_MS);
   Deno.unrefTimer(linger);

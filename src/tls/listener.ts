@@ -60,6 +60,7 @@ export interface TlsListener {
 /** node:http checks its header and request timeouts this often; the default (30 s) overshoots them. */
 const TIMEOUT_CHECK_MS = 500;
 const MAX_HEADER_BYTES = 16 * 1024;
+const REQUEST_TIMEOUT_SLACK_MS = 2000;
 
 function secureOptions(tls: TlsMaterial, clientCaPem: string | undefined) {
   return { cert: tls.certPem, key: tls.keyPem, ...(clientCaPem ? { ca: clientCaPem } : {}) };
@@ -89,7 +90,9 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
     assignRequestId(req, res);
     return handle(req, res);
   });
-  server.requestTimeout = requestTimeoutMs;
+  // The body's own timer (request_body.ts) answers 408 at request_timeout; node:http's is the backstop
+  // for bodies the application does not read (after a 401, say).
+  server.requestTimeout = requestTimeoutMs + REQUEST_TIMEOUT_SLACK_MS;
   server.headersTimeout = Math.min(requestTimeoutMs, options.headerTimeoutSeconds * 1000);
   server.keepAliveTimeout = 5_000;
   let current = { tls: options.tls, clientCaPem: options.clientCaPem };
@@ -179,6 +182,7 @@ function guardConnections(
   });
   server.on("clientError", (err: Error & { code?: string }, socket: Duplex) => {
     const kind = answerClientError(err, socket);
+    if (kind === undefined) return;
     events?.clientError?.(kind);
     log.debug("client error before a request: {kind} ({code})", { kind, code: err.code });
   });
