@@ -21,8 +21,8 @@ export function probeHost(bindHost: string): string {
 /**
  * Connects to the listener and sends one byte that is not TLS: a listener
  * that accepts closes the connection at once. True when it did, false when the
- * connection sat unaccepted, undefined when no probe could be made (no
- * descriptor free here, say).
+ * connection sat unaccepted or was refused, undefined when no probe could be
+ * made (no descriptor free here, say).
  */
 export async function probeListener(
   host: string,
@@ -32,8 +32,9 @@ export async function probeListener(
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({ hostname: host, port });
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Refused: nothing listens there any more (a re-open that failed), which re-opening mends too.
+    return err instanceof Deno.errors.ConnectionRefused ? false : undefined;
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -72,7 +73,8 @@ export class AcceptWatchdog {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.check(), this.options.intervalMs);
+    // check() rejects only when relisten throws, which it must not; a rejection must not end the process.
+    this.#timer = setInterval(() => this.check().catch(() => {}), this.options.intervalMs);
     Deno.unrefTimer(this.#timer);
   }
 

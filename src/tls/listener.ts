@@ -61,6 +61,7 @@ export interface TlsListener {
 const TIMEOUT_CHECK_MS = 500;
 const MAX_HEADER_BYTES = 16 * 1024;
 const REQUEST_TIMEOUT_SLACK_MS = 2000;
+const REOPEN_ATTEMPTS = 20;
 
 function secureOptions(tls: TlsMaterial, clientCaPem: string | undefined) {
   return { cert: tls.certPem, key: tls.keyPem, ...(clientCaPem ? { ca: clientCaPem } : {}) };
@@ -101,6 +102,8 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
+  // An error on the listening socket is logged; without a listener it would end the process.
+  server.on("error", (err: Error) => log.error("listener error: {error}", { error: String(err) }));
   const limiter = new ConnectionLimiter(options.limits);
   let watchdog: AcceptWatchdog | undefined;
   guardConnections(server, limiter, () => watchdog?.noteAccepted(), options.events);
@@ -111,15 +114,8 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
       host: options.host,
       port,
       intervalMs: options.watchdogIntervalMs ?? 2000,
-      probeTimeoutMs: 2000,
-      relisten: async () => {
-        log.warning("the listener stopped accepting connections (out of file descriptors?): re-opening it");
-        options.events?.listenerReopened?.();
-        server.close();
-        await listenOn(server, options.host, port, options.reusePort === true).catch((err) =>
-          log.error("cannot re-open the listener: {error}", { error: String(err) })
-        );
-      },
+      probeTimeoutMs: 5000,
+      relisten: () => reopen(server, options.host, port, options.reusePort === true, options.events),
     });
     watchdog.start();
   }
@@ -135,6 +131,34 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
       return closeGracefully(server, sockets, graceMs);
     },
   };
+}
+
+/**
+ * Closes the listening socket and listens again on the same address, retrying
+ * while the address or a descriptor is not yet free; never throws.
+ */
+async function reopen(
+  server: Server,
+  host: string,
+  port: number,
+  reusePort: boolean,
+  events: TransportEvents | undefined,
+): Promise<void> {
+  log.warning("the listener stopped accepting connections (out of file descriptors?): re-opening it");
+  events?.listenerReopened?.();
+  try {
+    server.close();
+  } catch { /* not listening */ }
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await listenOn(server, host, port, reusePort);
+    } catch (err) {
+      if (attempt === REOPEN_ATTEMPTS) {
+        return log.error("cannot re-open the listener: {error}", { error: String(err) });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 function listenOn(server: Server, host: string, port: number, reusePort: boolean): Promise<void> {

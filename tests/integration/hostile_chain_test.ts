@@ -70,8 +70,16 @@ Deno.test(
           `VmRSS ${rssBefore} kB before, ${rssAfter} kB after`,
       );
       assert.ok(rssAfter - rssBefore < 64 * 1024, `RSS grew by ${rssAfter - rssBefore} kB`);
+    } catch (err) {
+      const exited = await Promise.race([
+        server.finished,
+        new Promise((r) => setTimeout(() => r(undefined), 100)),
+      ]);
+      throw exited ? new Error(`${err}; the server exited: ${JSON.stringify(exited).slice(-3000)}`) : err;
     } finally {
-      server.signal("SIGTERM");
+      try {
+        server.signal("SIGTERM");
+      } catch { /* exited already */ }
     }
     const { stderr } = await server.finished;
     assert.doesNotMatch(stderr, /"level":"ERROR"|\[ERROR\]/);

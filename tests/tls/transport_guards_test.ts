@@ -88,7 +88,8 @@ Deno.test(
       l.close();
       return p;
     })();
-    assert.equal(await probeListener("127.0.0.1", closedPort, 300), undefined, "nothing to connect to");
+    assert.equal(await probeListener("127.0.0.1", closedPort, 300), false, "nothing listens there");
+    assert.equal(await probeListener("127.0.0.1", 0, 300), undefined, "no probe can be made");
     try {
       let reopened = 0;
       const watchdog = new AcceptWatchdog({
