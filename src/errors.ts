@@ -92,6 +92,17 @@ export class TooManyRequestsError extends EstError {
   }
 }
 
+/**
+ * The client closed the connection before its request was complete. Nothing
+ * reaches the client; 499 (the status nginx gives this case) marks it in the
+ * access log, metrics and audit as a client abort, not a server fault.
+ */
+export class ClientAbortError extends EstError {
+  constructor() {
+    super(499, "The client closed the connection before the request was complete");
+  }
+}
+
 /** 500: a fault on this side; the message must not leak internals. */
 export class InternalError extends EstError {
   constructor(message: string) {

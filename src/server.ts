@@ -31,6 +31,7 @@ import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
 import { startTlsListener, type TlsListener } from "./tls/listener.ts";
+import { descriptorWarning, transportOptions } from "./tls/transport_settings.ts";
 import { SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import type { TlsMaterial } from "./tls/tls_material.ts";
 
@@ -130,6 +131,7 @@ function servicesBuilder(backend: Backend, crypto: Crypto, limits: AbuseLimits |
         renewalAnchors: () => backend.caCerts(undefined),
         ekuPolicy: settings.auth.clientCertEku,
         isRevoked: backend.isRevoked?.bind(backend),
+        limits: settings.server.transport.chain,
       }),
       crypto,
       limits,
@@ -142,6 +144,10 @@ function servicesBuilder(backend: Backend, crypto: Crypto, limits: AbuseLimits |
  * listener and the renewal of a self-issued certificate.
  */
 export async function startServer(settings: Settings, worker?: WorkerMode): Promise<RunningServer> {
+  const descriptors = worker
+    ? undefined
+    : descriptorWarning(settings.server.transport, settings.server.workers);
+  if (descriptors) log.warning(descriptors);
   const core = await openCore(settings, worker);
   const selfIssued = worker || settings.server.tls
     ? undefined
@@ -168,7 +174,7 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     port: settings.server.bind.port,
     tls: settings.server.tls ?? selfTls!,
     clientCaPem: await clientTrustPem(core.backend, settings.server.clientCa),
-    requestTimeoutSeconds: settings.server.requestTimeoutSeconds,
+    ...transportOptions(settings.server.requestTimeoutSeconds, settings.server.transport, core.metrics),
     reusePort: worker !== undefined || settings.server.workers > 1,
   });
   core.connections.count = () => listener.connectionCount();

@@ -2,31 +2,58 @@ import { getLogger } from "@logtape/logtape";
 import type { ExternalProcessConfig } from "../config/components.ts";
 import { InternalError } from "../errors.ts";
 import { readBounded } from "../encoding/bounded_stream.ts";
+import { ProcessSlots } from "./process_slots.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import type { Authorizer, AuthzDecision, AuthzRequest } from "./authorizer.ts";
 
 const log = getLogger(["est", "authz"]);
 
-/** Output beyond this many bytes per stream is drained and dropped, so the child never blocks. */
-const OUTPUT_CAP = 1024 * 1024;
+/** Output beyond this many bytes per stream is drained and dropped (the child never blocks); this much is logged. */
+const OUTPUT_CAP = 8 * 1024;
+/** What of a refusal reaches the client (and the audit record): one line of plain text. */
+const MESSAGE_CAP = 1024;
+
+/** A refusal message fit for an HTTP body: control characters and line breaks as spaces, one line, capped. */
+export function clientMessage(output: string): string {
+  // deno-lint-ignore no-control-regex
+  const line = output.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/ {2,}/g, " ")
+    .trim();
+  return line.length <= MESSAGE_CAP ? line : `${line.slice(0, MESSAGE_CAP - 3)}...`;
+}
 
 /**
  * Dogtag's ExternalProcessRequestAuthorizer: runs `executable` with no
  * arguments and no shell, writes the request as compact JSON to its stdin,
  * and reads the verdict from its exit status (0 allows; otherwise stdout is the
- * refusal message). Output is read while the child runs, and the child is
- * killed when the timeout expires.
+ * refusal message). Output is read while the child runs. Each child runs in
+ * a process group of its own, killed whole when the timeout expires (so a
+ * grandchild it forked cannot outlive it), and at most `maxConcurrent` run
+ * at once, with a bounded queue behind them.
  */
 export class ExternalProcessAuthorizer implements Authorizer {
-  constructor(private readonly config: ExternalProcessConfig) {}
+  readonly #slots: ProcessSlots;
+
+  constructor(private readonly config: ExternalProcessConfig) {
+    this.#slots = new ProcessSlots(config.maxConcurrent, config.maxQueued);
+  }
 
   async authorize(request: AuthzRequest): Promise<AuthzDecision> {
+    const release = await this.#slots.acquire();
+    try {
+      return await this.run(request);
+    } finally {
+      release();
+    }
+  }
+
+  private async run(request: AuthzRequest): Promise<AuthzDecision> {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(this.config.executable, {
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
+        detached: true,
       }).spawn();
     } catch {
       return {
@@ -37,9 +64,7 @@ export class ExternalProcessAuthorizer implements Authorizer {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
+        killGroup(child);
         reject(new InternalError("Request validation timed out"));
       }, this.config.timeout * 1000);
     });
@@ -56,7 +81,8 @@ export class ExternalProcessAuthorizer implements Authorizer {
         requestId: request.requestId,
       });
       if (status.success) return { allowed: true, result: out };
-      return { allowed: false, message: out === "" ? "Request refused by the authorizer" : out };
+      const message = clientMessage(out);
+      return { allowed: false, message: message === "" ? "Request refused by the authorizer" : message };
     };
     try {
       return await Promise.race([run(), timeout]);
@@ -77,6 +103,17 @@ export class ExternalProcessAuthorizer implements Authorizer {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** SIGKILL to the child's process group (it leads one: spawned detached), else to the child alone. */
+function killGroup(child: Deno.ChildProcess): void {
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
   }
 }
 

@@ -139,6 +139,10 @@ function externalProcessSchema(dir: string) {
     executable: filePath(dir),
     timeout: integer(1, 3600).default(3),
     enrollMatchTLSSubjSAN: boolean.default(true),
+    /** Authoriser processes running at once; more requests queue. */
+    maxConcurrent: integer(1, 1024).default(8),
+    /** Requests waiting for a process; more get 503 with Retry-After. */
+    maxQueued: integer(0, 100_000).default(64),
   }).transform((c) => ({ kind: "external-process" as const, ...c }));
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BUILD_INFO } from "../build_info.ts";
 import { resolveOid } from "../pki/oids.ts";
+import { transportLimitKeys } from "./transport_schema.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
 import { limitsSection } from "./limits_schema.ts";
 import { DEFAULT_SAN_PATTERNS, sanPatterns, subjectAttributePatterns } from "./name_policy_schema.ts";
@@ -25,6 +26,7 @@ const serverSection = z.strictObject({
     error: 'must be "auto" or an integer from 1 to 64',
   })
     .transform((n) => n === "auto" ? navigator.hardwareConcurrency : n).default(1),
+  ...transportLimitKeys,
 }).refine((s) => (s.tls_cert === undefined) === (s.tls_key === undefined), {
   message: "tls_cert and tls_key must be given together",
   path: ["tls_cert"],

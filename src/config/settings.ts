@@ -14,6 +14,7 @@ import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuthorizerConfig, BackendConfig, ComponentRole, RealmConfig } from "./components.ts";
 import type { EstConfig } from "./load.ts";
 import type { CsrAttrSpec, LabelSettings } from "./schema.ts";
+import { type TransportLimits, transportLimitsOf } from "./transport_schema.ts";
 
 /** A host and port to listen on. */
 export interface BindAddress {
@@ -66,6 +67,8 @@ export interface Settings {
     tls?: TlsMaterial;
     /** Extra trust anchors for client certificates, DER. */
     clientCa: Uint8Array<ArrayBuffer>[];
+    /** What an unauthenticated client may cost: connections, timeouts, client chains. */
+    transport: TransportLimits;
   };
   metrics: { enabled: boolean; bind: BindAddress };
   log: { level: "trace" | "debug" | "info" | "warning" | "error" | "fatal"; format: "json" | "text" };
@@ -134,6 +137,7 @@ export function settingsOf(
       workers: server.workers,
       tls: files.tls,
       clientCa: files.clientCa,
+      transport: transportLimitsOf(server),
     },
     metrics: config.metrics,
     log: config.log,

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { EstEnv } from "./env.ts";
 import { concatChunks } from "../encoding/bytes.ts";
-import { BadRequestError, InternalError, PayloadTooLargeError, RequestTimeoutError } from "../errors.ts";
+import { ClientAbortError, InternalError, PayloadTooLargeError, RequestTimeoutError } from "../errors.ts";
 
 /**
  * The body of the request `c` answers, within `limit` bytes (413) and
@@ -33,7 +33,7 @@ export function readIncomingBody(
     let size = 0;
     const done = (err?: Error) => {
       clearTimeout(timer);
-      incoming.off("data", onData).off("end", onEnd).off("error", done).off("close", onClose);
+      incoming.off("data", onData).off("end", onEnd).off("error", onAbort).off("close", onAbort);
       if (err === undefined) return resolve(concatChunks(chunks));
       // What is left of the body is read and dropped, so that the answer still goes out.
       incoming.resume();
@@ -45,8 +45,9 @@ export function readIncomingBody(
       chunks.push(chunk);
     };
     const onEnd = () => done();
-    const onClose = () => done(new BadRequestError("The request body ended before it was complete"));
+    // node:http reports a client that went away as an "aborted" error, or just a close.
+    const onAbort = () => done(new ClientAbortError());
     const timer = setTimeout(() => done(new RequestTimeoutError(timeoutMs / 1000)), timeoutMs);
-    incoming.on("data", onData).on("end", onEnd).on("error", done).on("close", onClose);
+    incoming.on("data", onData).on("end", onEnd).on("error", onAbort).on("close", onAbort);
   });
 }

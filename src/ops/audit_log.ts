@@ -9,6 +9,7 @@ export type AuditOutcome =
   | "refused"
   | "auth-failure"
   | "auth-failure-summary"
+  | "client-abort"
   | "error";
 
 /** One audit record; written as one JSON line. */

@@ -2,13 +2,14 @@ import { getLogger } from "@logtape/logtape";
 import type { Context, MiddlewareHandler } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { errorResponse } from "../est/error_response.ts";
-import { UnavailableError } from "../errors.ts";
+import { ClientAbortError, UnavailableError } from "../errors.ts";
 import { connectionInfo } from "../tls/connection.ts";
 import { generalNameText } from "../pki/subject_alt_name.ts";
 import type { AuditOutcome, AuditRecord, AuditSink } from "./audit_log.ts";
 import { AuditSummary } from "./audit_summary.ts";
 
 const log = getLogger(["est", "audit"]);
+const CLIENT_ABORT_STATUS = new ClientAbortError().status;
 
 /**
  * Audits an operation that issues certificates: one record per issuance,
@@ -49,6 +50,7 @@ function outcomeOf(c: Context<EstEnv>): AuditOutcome {
     return c.get("operation") === "simplereenroll" ? "renewed" : "issued";
   }
   if (status === 401 || c.get("authFailure")) return "auth-failure";
+  if (status === CLIENT_ABORT_STATUS) return "client-abort";
   return status >= 500 ? "error" : "refused";
 }
 

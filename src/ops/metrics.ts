@@ -15,6 +15,10 @@ export class EstMetrics {
   readonly authFailures: client.Counter<"method">;
   readonly limitRefusals: client.Counter<"limit">;
   readonly lockouts: client.Counter<"scope">;
+  readonly connectionsRefused: client.Counter<"reason">;
+  readonly handshakeTimeouts: client.Counter;
+  readonly clientErrors: client.Counter<"kind">;
+  readonly listenerReopens: client.Counter;
 
   /** `processMetrics`: also the process's CPU, memory and event-loop metrics (one thread per process does). */
   constructor(activeConnections: () => number, options: { processMetrics?: boolean } = {}) {
@@ -40,7 +44,7 @@ export class EstMetrics {
     });
     new client.Gauge({
       name: "est_active_connections",
-      help: "Open TLS connections on the EST listener.",
+      help: "Open connections on the EST listener, TLS handshakes included.",
       registers,
       collect() {
         this.set(activeConnections());
@@ -78,6 +82,28 @@ export class EstMetrics {
       labelNames: ["scope"],
       registers,
     });
+    this.connectionsRefused = new client.Counter({
+      name: "est_connections_refused_total",
+      help: "Connections closed as soon as they were accepted, by the limit that refused them.",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.handshakeTimeouts = new client.Counter({
+      name: "est_tls_handshake_timeouts_total",
+      help: "Connections closed because the TLS handshake did not complete in time.",
+      registers,
+    });
+    this.clientErrors = new client.Counter({
+      name: "est_client_errors_total",
+      help: "Requests refused by the HTTP parser before the application, or dropped by the client, by kind.",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.listenerReopens = new client.Counter({
+      name: "est_listener_reopens_total",
+      help: "Times the listening socket was re-opened after it stopped accepting connections.",
+      registers,
+    });
     if (options.processMetrics !== false) collectProcessMetrics(this.registry);
   }
 }
@@ -92,6 +118,7 @@ const ERROR_TYPES: Readonly<Record<number, string>> = {
   413: "payload_too_large",
   415: "unsupported_media_type",
   429: "too_many_requests",
+  499: "aborted",
   500: "internal",
   501: "not_implemented",
   503: "unavailable",

@@ -15,7 +15,7 @@ export function metricsMiddleware(metrics: EstMetrics): MiddlewareHandler<EstEnv
     const operation = c.get("operation") ?? "other";
     // A 404 may carry any label a client made up; keep it out of the label space.
     const label = status === 404 ? "" : c.get("label") ?? "";
-    metrics.requests.inc({ operation, label, status: String(status) });
+    metrics.requests.inc({ operation, label, status: status === 499 ? "aborted" : String(status) });
     metrics.requestDuration.observe({ operation }, (performance.now() - started) / 1000);
     if (status >= 400) metrics.errors.inc({ type: errorType(status) });
     if (c.get("issued") && status < 300) metrics.certificatesIssued.inc({ operation, label });

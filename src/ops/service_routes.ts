@@ -31,18 +31,33 @@ export async function readinessChecks(seams: ReadinessSeams): Promise<Record<str
   return checks;
 }
 
-/** The readiness document: each dependency's check (as they are now, after any reload), 503 if one fails. */
-async function readiness(c: Context<EstEnv>): Promise<Response> {
-  const checks = await readinessChecks(c.get("services"));
-  const ready = Object.values(checks).every((r) => r.ok);
-  return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+/**
+ * The readiness document, 503 if a check fails. /ready needs no credentials,
+ * so requests that arrive while a check of the same services is running share
+ * its result: a flood of them keeps at most one probe of the CA, directory or
+ * database in flight.
+ */
+function readiness(): (c: Context<EstEnv>) => Promise<Response> {
+  let running: { seams: ReadinessSeams; checks: Promise<Record<string, CheckResult>> } | undefined;
+  return async (c) => {
+    const seams: ReadinessSeams = c.get("services");
+    if (running?.seams !== seams) {
+      const checks: Promise<Record<string, CheckResult>> = readinessChecks(seams).finally(() => {
+        if (running?.checks === checks) running = undefined;
+      });
+      running = { seams, checks };
+    }
+    const checks = await running.checks;
+    const ready = Object.values(checks).every((r) => r.ok);
+    return c.json({ status: ready ? "ready" : "not ready", checks }, ready ? 200 : 503);
+  };
 }
 
 /** Mounts /health (liveness), /ready (readiness) and the Dogtag app-info documents; none needs auth. */
 export function mountServiceRoutes(app: Hono<EstEnv>): void {
   const routes: [string, string, (c: Context<EstEnv>) => Response | Promise<Response>][] = [
     ["/health", "health", (c) => c.json({ status: "healthy", version: c.get("services").settings.version })],
-    ["/ready", "ready", readiness],
+    ["/ready", "ready", readiness()],
     ["/.well-known/est/", "info", (c) => c.body(APP_INFO_BODY, 200, { "Content-Type": "application/json" })],
     [
       "/.well-known/est/info",

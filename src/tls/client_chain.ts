@@ -3,6 +3,7 @@ import type * as pkijs from "pkijs";
 import { loadPkijs } from "../crypto/active.ts";
 import { ACCEPTED_SIGNATURE_OIDS } from "../pki/csr_signature_algorithm.ts";
 import { type CertificateIdentity, certificateIdentity } from "../realm/certificate_identity.ts";
+import { candidatePaths, type ChainLimits, DEFAULT_CHAIN_LIMITS } from "./chain_path.ts";
 
 /** Why a presented client certificate is used: to log in, or as the certificate being renewed. */
 export type ChainPurpose = "authentication" | "renewal";
@@ -26,6 +27,8 @@ export interface ChainValidatorOptions {
   ekuPolicy: EkuPolicy;
   /** True when the issuing CA has revoked the certificate. */
   isRevoked?: (leaf: x509.X509Certificate) => Promise<boolean>;
+  /** What one presented chain may cost; DEFAULT_CHAIN_LIMITS when not given. */
+  limits?: ChainLimits;
 }
 
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
@@ -49,7 +52,9 @@ function reasonFor(message: string): string {
  * accepts any certificate so that one port serves password and certificate
  * clients): path to a trust anchor with signatures, validity periods and CA
  * constraints (pkijs), then path length, signature algorithms, fitness for
- * clientAuth, and revocation by the local CA.
+ * clientAuth, and revocation by the local CA. The presented chain is cut to
+ * `limits.maxCerts` before anything is parsed, and paths are built here with
+ * bounds (see chain_path.ts) rather than by pkijs's unbounded search.
  */
 export class ClientChainValidator {
   readonly #parsed = new WeakMap<Uint8Array<ArrayBuffer>[], pkijs.Certificate[]>();
@@ -73,30 +78,36 @@ export class ClientChainValidator {
     purpose: ChainPurpose,
     now = new Date(),
   ): Promise<ChainVerdict> {
-    const { Certificate } = await loadPkijs();
-    let certs: pkijs.Certificate[];
-    let leaf: x509.X509Certificate;
-    try {
-      certs = chain.map((der) => Certificate.fromBER(der));
-      leaf = new x509.X509Certificate(chain[0]);
-    } catch {
-      return { ok: false, reason: "certificate cannot be parsed" };
+    const limits = this.options.limits ?? DEFAULT_CHAIN_LIMITS;
+    const presented = chain.slice(0, limits.maxCerts);
+    if (presented.some((der) => der.byteLength > limits.maxCertBytes)) {
+      return { ok: false, reason: "certificate is too large" };
     }
+    const certs = await parseDistinct(presented);
+    if (certs === undefined) return { ok: false, reason: "certificate cannot be parsed" };
     const leafProblem = this.leafProblem(certs[0]);
     if (leafProblem) return { ok: false, reason: leafProblem };
+    const deadline = performance.now() + limits.timeBudgetMs;
     const anchors = await this.anchors(
       purpose === "renewal" ? this.options.renewalAnchors : this.options.anchors,
     );
-    const path = await buildPath(certs, anchors, now);
+    const path = await buildPath(certs, anchors, now, limits, deadline);
     if (typeof path === "string") {
       const trustedElsewhere = purpose === "renewal" &&
-        typeof await buildPath(certs, await this.anchors(this.options.anchors), now) !== "string";
+        typeof await buildPath(certs, await this.anchors(this.options.anchors), now, limits, deadline) !==
+          "string";
       return { ok: false, reason: trustedElsewhere ? "certificate was not issued by this CA" : path };
     }
     const pathProblem = checkPath(path);
     if (pathProblem) return { ok: false, reason: pathProblem };
+    let leaf: x509.X509Certificate;
+    try {
+      leaf = new x509.X509Certificate(presented[0]);
+    } catch {
+      return { ok: false, reason: "certificate cannot be parsed" };
+    }
     if (await this.options.isRevoked?.(leaf)) return { ok: false, reason: "certificate has been revoked" };
-    return { ok: true, leaf, identity: certificateIdentity(chain[0]) };
+    return { ok: true, leaf, identity: certificateIdentity(presented[0]) };
   }
 
   private leafProblem(leaf: pkijs.Certificate): string | undefined {
@@ -119,22 +130,68 @@ export class ClientChainValidator {
   }
 }
 
+/** The presented certificates parsed, each distinct DER once (a chain that repeats itself costs no more); undefined when one does not parse. */
+async function parseDistinct(ders: Uint8Array<ArrayBuffer>[]): Promise<pkijs.Certificate[] | undefined> {
+  const { Certificate } = await loadPkijs();
+  const seen = new Map<string, pkijs.Certificate>();
+  try {
+    return ders.map((der) => {
+      const key = der.toBase64();
+      let cert = seen.get(key);
+      if (cert === undefined) seen.set(key, cert = Certificate.fromBER(der));
+      return cert;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
   return cert.extensions?.find((e) => e.extnID === oid);
 }
 
-/** The validated path, leaf first and anchor last, or why there is none. */
+/**
+ * The validated path, leaf first and anchor last, or why there is none. Paths
+ * are proposed by names (bounded) and each is verified by pkijs with its issuer
+ * lookup pinned to that path, so pkijs never searches on its own.
+ */
 async function buildPath(
   certs: pkijs.Certificate[],
   anchors: pkijs.Certificate[],
   now: Date,
+  limits: ChainLimits,
+  deadline: number,
 ): Promise<pkijs.Certificate[] | string> {
-  if (anchors.length === 0) return "certificate was not issued by a trusted CA";
+  const untrusted = "certificate was not issued by a trusted CA";
+  if (anchors.length === 0) return untrusted;
+  const candidates = candidatePaths(certs[0], certs.slice(1), anchors, limits);
+  let reason = untrusted;
+  for (const candidate of candidates) {
+    if (performance.now() > deadline) return "certificate chain took too long to verify";
+    const verdict = await verifyPath(candidate, now);
+    if (typeof verdict !== "string") return verdict;
+    reason = verdict;
+  }
+  return reason;
+}
+
+/** pkijs's checks (signatures, validity, CA constraints) over exactly `path`. */
+async function verifyPath(path: pkijs.Certificate[], now: Date): Promise<pkijs.Certificate[] | string> {
   const { CertificateChainValidationEngine } = await loadPkijs();
+  const anchor = path[path.length - 1];
   const engine = new CertificateChainValidationEngine({
-    trustedCerts: anchors,
-    certs: [...certs.slice(1), certs[0]],
+    trustedCerts: [anchor],
+    certs: [...path.slice(1, -1), path[0]],
     checkDate: now,
+    findIssuer: async (cert: pkijs.Certificate) => {
+      const issuer = path[path.indexOf(cert) + 1];
+      if (issuer === undefined) return [];
+      try {
+        return await cert.verify(issuer) ? [issuer] : [];
+      } catch {
+        return [];
+      }
+    },
   });
   try {
     const result = await engine.verify();

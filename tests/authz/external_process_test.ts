@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { AuthzRequest } from "../../src/authz/authorizer.ts";
-import { authorizerInput, ExternalProcessAuthorizer } from "../../src/authz/external_process.ts";
-import { InternalError } from "../../src/errors.ts";
+import {
+  authorizerInput,
+  clientMessage,
+  ExternalProcessAuthorizer,
+} from "../../src/authz/external_process.ts";
+import { InternalError, UnavailableError } from "../../src/errors.ts";
 import { tempDir } from "../support/temp.ts";
 
 const tmp = await tempDir({ prefix: "est-authz-" });
@@ -14,12 +18,17 @@ async function script(name: string, body: string): Promise<string> {
   return path;
 }
 
-function authorizer(executable: string, timeout = 3): ExternalProcessAuthorizer {
+function authorizer(
+  executable: string,
+  timeout = 3,
+  slots = { maxConcurrent: 8, maxQueued: 64 },
+): ExternalProcessAuthorizer {
   return new ExternalProcessAuthorizer({
     kind: "external-process",
     executable,
     timeout,
     enrollMatchTLSSubjSAN: true,
+    ...slots,
   });
 }
 
@@ -75,14 +84,14 @@ Deno.test("authorizer: Dogtag's estauthz allows the role and refuses others with
   assert.equal((await authorizer(estauthz).authorize(withRole)).allowed, true);
   assert.deepEqual(await authorizer(estauthz).authorize(request), {
     allowed: false,
-    message: "Principal does not have required role 'estclient'\n",
+    message: "Principal does not have required role 'estclient'",
   });
 });
 
 Deno.test("authorizer: a non-zero exit refuses with stdout, or a default message", async () => {
   assert.deepEqual(await authorizer(await script("deny.sh", "echo 'not today'; exit 3")).authorize(request), {
     allowed: false,
-    message: "not today\n",
+    message: "not today",
   });
   assert.deepEqual(await authorizer(await script("quiet.sh", "exit 1")).authorize(request), {
     allowed: false,
@@ -115,13 +124,57 @@ Deno.test("authorizer: large output is read while the child runs (no 64 KiB dead
   const chatty = await script("chatty.sh", "head -c 300000 /dev/zero | tr '\\0' 'x'; exit 1");
   const decision = await authorizer(chatty, 2).authorize(request);
   assert.equal(decision.allowed, false);
-  assert.equal(decision.allowed === false && decision.message.length, 300000);
+  assert.equal(
+    decision.allowed === false && decision.message,
+    `${"x".repeat(1021)}...`,
+    "1 KiB to the client",
+  );
   const flood = await script(
     "flood.sh",
     "head -c 3000000 /dev/zero | tr '\\0' 'y'; head -c 200000 /dev/zero >&2; exit 1",
   );
   const capped = await authorizer(flood, 5).authorize(request);
-  assert.equal(capped.allowed === false && capped.message.length, 1024 * 1024);
+  assert.equal(capped.allowed === false && capped.message.length, 1024);
+  const allowed = await authorizer(await script("allowchatty.sh", "head -c 300000 /dev/zero; exit 0"), 5)
+    .authorize(request);
+  assert.equal(allowed.allowed && allowed.result.length, 8 * 1024, "8 KiB kept for the log");
+});
+
+Deno.test("authorizer: the refusal reaching the client is one line of plain text", async () => {
+  const multi = await script("multi.sh", "printf 'line one\\r\\n\\033[31mline two\\000\\n\\n'; exit 1");
+  assert.deepEqual(await authorizer(multi).authorize(request), {
+    allowed: false,
+    message: "line one [31mline two",
+  });
+  assert.equal(clientMessage(" \n\t "), "");
+});
+
+Deno.test("authorizer: timeout kills the whole process group, grandchildren included", async () => {
+  const pidFile = join(tmp, "grandchild.pid");
+  const forking = await script("forking.sh", `cat > /dev/null; sleep 30 & echo $! > ${pidFile}; wait`);
+  await assert.rejects(authorizer(forking, 1).authorize(request), InternalError);
+  const pid = Number(await Deno.readTextFile(pidFile));
+  await new Promise((r) => setTimeout(r, 200));
+  // Gone, or a zombie left for init to reap (a container's init may never do so).
+  const state = await Deno.readTextFile(`/proc/${pid}/stat`).then((s) => s.split(") ")[1]?.[0], () => "gone");
+  assert.ok(state === "gone" || state === "Z", `the grandchild was killed (state ${state})`);
+});
+
+Deno.test("authorizer: concurrent processes are capped, a bounded queue waits, the rest get 503", async () => {
+  const countFile = join(tmp, "running");
+  await Deno.writeTextFile(countFile, "");
+  const slow = await script("counting.sh", `cat > /dev/null; echo x >> ${countFile}; sleep 0.5; exit 0`);
+  const capped = authorizer(slow, 10, { maxConcurrent: 2, maxQueued: 2 });
+  const results = await Promise.allSettled(Array.from({ length: 6 }, () => capped.authorize(request)));
+  const refused = results.filter((r) => r.status === "rejected");
+  assert.equal(refused.length, 2, "two beyond 2 running and 2 queued");
+  for (const r of refused) {
+    const err = (r as PromiseRejectedResult).reason;
+    assert.ok(err instanceof UnavailableError);
+    assert.equal(err.headers["Retry-After"], "1");
+  }
+  assert.equal(results.filter((r) => r.status === "fulfilled" && r.value.allowed).length, 4);
+  assert.equal((await Deno.readTextFile(countFile)).length, 8, "four processes ran");
 });
 
 Deno.test("authorizer: a missing executable refuses with Dogtag's message", async () => {

@@ -75,6 +75,14 @@ max_body_bytes = 2048
 request_timeout = 5
 shutdown_grace = 3
 workers = "auto"
+handshake_timeout = 5
+header_timeout = 7
+max_connections = 500
+max_connections_per_ip = 20
+client_chain_max_certs = 4
+client_chain_max_length = 3
+client_cert_max_bytes = 4096
+client_chain_time_budget_ms = 250
 
 [metrics]
 bind = "127.0.0.1:19090"
@@ -132,6 +140,8 @@ class = "external-process"
 executable = "bin/estauthz"
 timeout = 10
 enrollMatchTLSSubjSAN = "FALSE"
+maxConcurrent = 4
+maxQueued = "0"
 `,
   });
   const c = loadConfig(dir);
@@ -141,6 +151,24 @@ enrollMatchTLSSubjSAN = "FALSE"
   assert.equal(c.server.client_ca, join(dir, "clients.pem"));
   assert.equal(c.server.state_dir, "/var/lib/est");
   assert.equal(c.server.workers, navigator.hardwareConcurrency);
+  assert.deepEqual(
+    [
+      c.server.handshake_timeout,
+      c.server.header_timeout,
+      c.server.max_connections,
+      c.server.max_connections_per_ip,
+    ],
+    [5, 7, 500, 20],
+  );
+  assert.deepEqual(
+    [
+      c.server.client_chain_max_certs,
+      c.server.client_chain_max_length,
+      c.server.client_cert_max_bytes,
+      c.server.client_chain_time_budget_ms,
+    ],
+    [4, 3, 4096, 250],
+  );
   assert.equal(c.metrics.enabled, false);
   assert.deepEqual(c.log, { level: "debug", format: "text" });
   assert.deepEqual(c.audit, { path: join(dir, "logs/audit.jsonl") });
@@ -200,6 +228,8 @@ enrollMatchTLSSubjSAN = "FALSE"
     executable: join(dir, "bin/estauthz"),
     timeout: 10,
     enrollMatchTLSSubjSAN: false,
+    maxConcurrent: 4,
+    maxQueued: 0,
   });
   assert.deepEqual(c.sources, { backend: "server.toml", realm: "server.toml", authorizer: "server.toml" });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  BadRequestError,
+  ClientAbortError,
   NotFoundError,
   PayloadTooLargeError,
   RequestTimeoutError,
@@ -122,7 +122,7 @@ Deno.test("request body: one byte over the limit is 413, by header or by countin
   await assert.rejects(readIncomingBody(incomingOf(["0123", "45"]), 5, 1000), PayloadTooLargeError);
 });
 
-Deno.test("request body: a body that stops arriving is 408; one cut off is 400", async () => {
+Deno.test("request body: a body that stops arriving is 408; one cut off is a client abort (499)", async () => {
   const stalled = incomingOf(["MII"], {}, false);
   await assert.rejects(readIncomingBody(stalled, 100, 50), (err: unknown) => {
     assert.ok(err instanceof RequestTimeoutError);
@@ -134,6 +134,7 @@ Deno.test("request body: a body that stops arriving is 408; one cut off is 400",
   (cut as unknown as PassThrough).destroy();
   await assert.rejects(
     reading,
-    (err: unknown) => err instanceof BadRequestError && /ended before/.test(err.message),
+    (err: unknown) =>
+      err instanceof ClientAbortError && err.status === 499 && /closed the connection/.test(err.message),
   );
 });

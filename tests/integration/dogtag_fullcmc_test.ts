@@ -213,7 +213,7 @@ Deno.test("fullcmc: the authoriser is asked with operation fullcmc and the reque
     const request = await s.request("device1.example.com");
     const res = await s.post(request.toBase64());
     assert.equal(res.status, 403);
-    assert.equal(res.text, "Not for devices\n\n");
+    assert.equal(res.text, "Not for devices\n");
     const input = JSON.parse(await Deno.readTextFile(seen));
     assert.equal(input.operation, "fullcmc");
     assert.equal(input.cmcRequest, request.toBase64());

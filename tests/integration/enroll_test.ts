@@ -194,7 +194,7 @@ Deno.test(
     try {
       const res = await enroll(refuseSrv, (await makeCsr(tmp, "/CN=alice")).csrDer.toBase64());
       assert.equal(res.status, 403);
-      assert.equal(res.text, "Principal does not have required role 'estclient'\n\n");
+      assert.equal(res.text, "Principal does not have required role 'estclient'\n");
     } finally {
       await refuseSrv.close();
     }
