@@ -8,6 +8,7 @@ import { DEFAULT_HEALTH_URL, probeHealth } from "./src/ops/health_probe.ts";
 import { closeLogging, setupLogging } from "./src/ops/logging.ts";
 import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
+import { runClient } from "./src/client/cli.ts";
 import { probeRealm } from "./src/realm/connection_probe.ts";
 import { startServer } from "./src/server.ts";
 import { buildCommit, VERSION } from "./src/version.ts";
@@ -24,6 +25,7 @@ usage:
                                               REASON is an RFC 5280 name, default unspecified)
   pki-est-server health [--url URL]           exit 0 when URL (default ${DEFAULT_HEALTH_URL})
                                               answers 200, else 1 (a container health check)
+  pki-est-server client COMMAND ...           the built-in EST client (client --help)
   pki-est-server --version | --help
 
 DIR defaults to $EST_CONFIG_DIR, else /etc/pki/est.
@@ -58,6 +60,7 @@ const COMMANDS: Record<
 };
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "client") return await runClient(args.slice(1));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
