@@ -5,6 +5,7 @@
  *
  * @module
  */
+import "reflect-metadata";
 import { runCaCerts } from "./cacerts.ts";
 import { runCsrAttrs } from "./csrattrs.ts";
 import { runEnroll } from "./enroll.ts";

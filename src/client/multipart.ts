@@ -65,7 +65,7 @@ function parsePart(raw: string): MultipartPart {
   const leading = /^\r?\n/.exec(raw);
   if (leading) return { headers: {}, body: raw.slice(leading[0].length) };
   const split = /\r?\n\r?\n/.exec(raw);
-  const headerText = split ? raw.slice(0, split.index) : "";
+  const headerText = split ? raw.slice(0, split.index) : raw;
   const body = split ? raw.slice(split.index + split[0].length) : "";
   const headers: Record<string, string> = {};
   for (const line of headerText.split(/\r?\n/)) {
