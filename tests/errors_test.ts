@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { dogtagErrorBody, errorResponse } from "../src/est/error_response.ts";
+import {
+  dogtagErrorBody,
+  errorResponse,
+  MAX_PLAIN_MESSAGE,
+  plainErrorBody,
+} from "../src/est/error_response.ts";
 import {
   BadRequestError,
   type EstError,
@@ -106,4 +111,14 @@ Deno.test("errors: an upstream CA error keeps the CA's status and exception clas
     await res.text(),
     /"ClassName" : "com\.netscape\.certsrv\.base\.ConflictingOperationException",\n {2}"Code" : 409,/,
   );
+});
+
+Deno.test("errors: a plain-text body is one bounded line, whatever the message holds", async () => {
+  const res = errorResponse(new ForbiddenError("denied:\r\n  not on\tthe list\x1b[0m\n"), "standard");
+  assert.equal(await res.text(), "denied: not on the list [0m\n");
+  const long = await errorResponse(new ForbiddenError("x".repeat(2000)), "standard").text();
+  assert.equal(long.length, MAX_PLAIN_MESSAGE + 1);
+  assert.match(long, /^x+\.\.\.\n$/);
+  assert.equal(plainErrorBody("\n\n"), "Error\n");
+  assert.equal(plainErrorBody("Unknown label"), "Unknown label\n");
 });

@@ -82,13 +82,17 @@ export const extendedKeyUsages = stringList.transform((names, ctx): string[] =>
   })
 );
 
+/** Characters per line of response base64: 0 (one line) or a multiple of 4. */
+const base64LineLength = integer(0, 1024).refine((n) => n % 4 === 0, {
+  message: "must be 0 (no wrapping) or a multiple of 4",
+});
+const base64LineEnding = z.enum(["lf", "crlf"], { error: 'must be "lf" or "crlf"' });
+
 const estSection = z.strictObject({
   compat: z.enum(["standard", "dogtag"], { error: 'must be "standard" or "dogtag"' })
     .default("standard"),
-  base64_line_length: integer(0, 1024).refine((n) => n % 4 === 0, {
-    message: "must be 0 (no wrapping) or a multiple of 4",
-  }).default(0),
-  base64_line_ending: z.enum(["lf", "crlf"], { error: 'must be "lf" or "crlf"' }).default("lf"),
+  base64_line_length: base64LineLength.default(0),
+  base64_line_ending: base64LineEnding.default("lf"),
   csrattrs: csrAttrs.optional(),
 });
 
@@ -129,6 +133,9 @@ const labelSection = z.strictObject({
   allowed_subject_alt_names: sanPatterns.optional(),
   /** Certificates per principal on this label within [limits] issuance_window; 0 for none. */
   issuance_quota: integer(0, 10_000_000).optional(),
+  /** Overrides of [est] base64_line_length / base64_line_ending for this label's responses. */
+  base64_line_length: base64LineLength.optional(),
+  base64_line_ending: base64LineEnding.optional(),
 });
 
 /** The non-component sections of server.toml. */

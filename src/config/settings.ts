@@ -45,6 +45,8 @@ export interface LabelPolicy {
   identityNames?: IdentityNamePolicy;
   /** Certificates per principal on this label within the quota window; the server's when unset. */
   issuanceQuota?: number;
+  /** Overrides of the server's response base64 layout (each part absent: the server's). */
+  layout?: Partial<Base64Layout>;
 }
 
 /** Files the Dogtag RA backend uses, read at the boundary. */
@@ -113,6 +115,7 @@ function labelPolicy(label: LabelSettings, server: IdentityNamePolicy): LabelPol
     csrattrs: label.csrattrs,
     authMethods: label.auth_methods,
     certExcludesBasic: label.cert_excludes_basic,
+    layout: { lineLength: label.base64_line_length, lineEnding: label.base64_line_ending },
   };
 }
 

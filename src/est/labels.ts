@@ -7,7 +7,7 @@
 
 import type { Backend, IssuanceSettings } from "../backend/backend.ts";
 import { LABEL_PATTERN } from "../config/schema.ts";
-import type { LabelPolicy, Settings } from "../config/settings.ts";
+import type { Base64Layout, LabelPolicy, Settings } from "../config/settings.ts";
 import type { IdentityNamePolicy } from "../authz/user_name_rules.ts";
 import { NotFoundError } from "../errors.ts";
 
@@ -54,4 +54,12 @@ export function identityNamePolicy(
   label: LabelPolicy | undefined,
 ): IdentityNamePolicy {
   return label?.identityNames ?? auth.identityNames;
+}
+
+/** How response base64 is laid out for a label: its own line length and ending, else the server's. */
+export function responseLayout(label: LabelPolicy | undefined, server: Base64Layout): Base64Layout {
+  return {
+    lineLength: label?.layout?.lineLength ?? server.lineLength,
+    lineEnding: label?.layout?.lineEnding ?? server.lineEnding,
+  };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { NotFoundError } from "../../errors.ts";
 import type { EstEnv } from "../env.ts";
+import { responseLayout } from "../labels.ts";
 import { MEDIA } from "../media_types.ts";
 import { encodeCertsOnly } from "../../pki/pkcs7.ts";
 import { base64Response } from "../responses.ts";
@@ -10,5 +11,9 @@ export async function caCertsHandler(c: Context<EstEnv>): Promise<Response> {
   const services = c.get("services");
   const chain = await services.backend.caCerts(c.get("label"));
   if (chain.length === 0) throw new NotFoundError("Certificate chain for CA not available");
-  return base64Response(encodeCertsOnly(chain), MEDIA.caCerts, services.settings.layout);
+  return base64Response(
+    encodeCertsOnly(chain),
+    MEDIA.caCerts,
+    responseLayout(c.get("labelPolicy"), services.settings.layout),
+  );
 }

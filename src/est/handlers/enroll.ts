@@ -19,7 +19,7 @@ import {
   authzDataOf,
 } from "../authenticate.ts";
 import type { EstEnv } from "../env.ts";
-import { identityNamePolicy, issuanceSettingsOf } from "../labels.ts";
+import { identityNamePolicy, issuanceSettingsOf, responseLayout } from "../labels.ts";
 import type { LabelPolicy } from "../../config/settings.ts";
 import { issuedCertificateResponse } from "../responses.ts";
 import type { EstServices } from "../services.ts";
@@ -96,6 +96,9 @@ export function enrollHandler(operation: keyof typeof KINDS) {
         }, certificate?.leaf),
     );
     c.set("issued", issued);
-    return issuedCertificateResponse(issued.der, services.settings.layout);
+    return issuedCertificateResponse(
+      issued.der,
+      responseLayout(c.get("labelPolicy"), services.settings.layout),
+    );
   };
 }

@@ -4,6 +4,7 @@ import { authenticate, authPolicyFor, authzDataOf } from "../authenticate.ts";
 import { decodeRequestBody } from "../body_codec.ts";
 import type { EstEnv } from "../env.ts";
 import { NotImplementedError } from "../../errors.ts";
+import { responseLayout } from "../labels.ts";
 import { MEDIA, requireCmcRequestMediaType } from "../media_types.ts";
 import { readRequestBody } from "../request_body.ts";
 import { base64Response } from "../responses.ts";
@@ -40,7 +41,7 @@ export async function fullCmcHandler(c: Context<EstEnv>): Promise<Response> {
   return base64Response(
     result.der,
     MEDIA.cmcResponse,
-    settings.layout,
+    responseLayout(c.get("labelPolicy"), settings.layout),
     httpStatusOfCmcStatus(result.cmcStatus),
   );
 }
