@@ -34,6 +34,7 @@ export async function runCsrAttrs(options: ClientOptions, session: Session, io: 
   const der = responseDer(res.body, "CSR attributes");
   const entries = decodeCsrAttrs(der);
   if (options.out !== undefined) writeBytes(options.out, der);
+  if (entries.length === 0) io.stdout.write("the server asks for no CSR attributes\n");
   for (const entry of entries) {
     const values = entry.values.map(nameOf).join(", ");
     io.stdout.write(`${nameOf(entry.oid)}${values === "" ? "" : `: ${values}`}\n`);
