@@ -135,6 +135,9 @@ export function parseClientArgs(
   if (command === "reenroll" && (values.cert === undefined || values.key === undefined)) {
     throw new UsageError("reenroll needs the current certificate and key: --cert FILE --key FILE");
   }
+  if (values.out !== undefined && values.out === values["key-out"]) {
+    throw new UsageError("--out and --key-out must name different files");
+  }
   return {
     command,
     server: serverUrl(values.server ?? env("EST_SERVER")),

@@ -35,6 +35,10 @@ Deno.test("client: usage errors exit 2 before any request", opts, async () => {
     [["reenroll", "--server", "127.0.0.1:1"], /reenroll needs the current certificate/],
     [["enroll", "--server", "127.0.0.1:1", "--bogus"], /Unknown option '--bogus'/],
     [["cacerts", "--server", "127.0.0.1:1", "extra"], /unexpected argument "extra"/],
+    [
+      ["enroll", "--server", "127.0.0.1:1", "--out", "same", "--key-out", "same"],
+      /must name different files/,
+    ],
   ];
   for (const [args, message] of cases) {
     const result = await runClientCaptured(args);
