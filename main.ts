@@ -10,6 +10,7 @@ import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
 import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
 import { runClient } from "./src/client/cli.ts";
 import { probeRealm } from "./src/realm/connection_probe.ts";
+import { runPendingCommand } from "./src/cli/pending_commands.ts";
 import { startServer } from "./src/server.ts";
 import { buildCommit, VERSION } from "./src/version.ts";
 
@@ -23,6 +24,11 @@ usage:
   pki-est-server revoke [--config DIR] SERIAL [--reason REASON]
                                               revoke a certificate the local CA issued (hex serial;
                                               REASON is an RFC 5280 name, default unspecified)
+  pki-est-server pending [--config DIR]       list the requests waiting for approval (202 to their clients)
+  pki-est-server approve [--config DIR] ID    approve a waiting request; its client's next retry gets the
+                                              certificate
+  pki-est-server reject [--config DIR] ID [--reason TEXT]
+                                              reject a waiting request; its client's next retry gets 403
   pki-est-server health [--url URL]           exit 0 when URL (default ${DEFAULT_HEALTH_URL})
                                               answers 200, else 1 (a container health check)
   pki-est-server client COMMAND ...           the built-in EST client (client --help)
@@ -40,7 +46,8 @@ class UsageError extends Error {}
 
 /** The options a subcommand may read. */
 interface CommandOptions {
-  reason: string;
+  /** --reason as given (revoke defaults it to unspecified). */
+  reason?: string;
   url: string;
   connect: boolean;
 }
@@ -52,7 +59,19 @@ const COMMANDS: Record<
 > = {
   "check-config": { args: 0, run: (dir, _, { connect }) => checkConfig(dir, connect) },
   serve: { args: 0, run: (dir) => serve(dir) },
-  revoke: { args: 1, run: (dir, args, { reason }) => Promise.resolve(revoke(dir, args[0], reason)) },
+  revoke: {
+    args: 1,
+    run: (dir, args, { reason }) => Promise.resolve(revoke(dir, args[0], reason ?? "unspecified")),
+  },
+  pending: { args: 0, run: (dir) => Promise.resolve(runPendingCommand("pending", dir, [], undefined)) },
+  approve: {
+    args: 1,
+    run: (dir, args) => Promise.resolve(runPendingCommand("approve", dir, args, undefined)),
+  },
+  reject: {
+    args: 1,
+    run: (dir, args, { reason }) => Promise.resolve(runPendingCommand("reject", dir, args, reason)),
+  },
   health: {
     args: 0,
     run: async (_dir, _args, { url }) => await probeHealth(url) ? 0 : print(`not healthy: ${url}`, 1, true),
@@ -68,7 +87,7 @@ async function main(args: string[]): Promise<number> {
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
-      reason: { type: "string", default: "unspecified" },
+      reason: { type: "string" },
       url: { type: "string", default: DEFAULT_HEALTH_URL },
       connect: { type: "boolean" },
     },

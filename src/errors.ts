@@ -29,6 +29,13 @@ export class EstError extends Error {
   }
 }
 
+/** 202: the request is accepted but its certificate is not decided yet; ask again after `retryAfterSeconds`. */
+export class RequestPendingError extends EstError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(202, message, { "Retry-After": String(retryAfterSeconds) });
+  }
+}
+
 /** 400: the request is malformed (bad base64, DER, CSR or signature). */
 export class BadRequestError extends EstError {
   constructor(message: string) {

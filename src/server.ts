@@ -30,6 +30,7 @@ import { WorkerPool } from "./ops/worker_pool.ts";
 import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
+import { PendingRequests } from "./server/pending_requests.ts";
 import { startTlsListener, type TlsListener } from "./tls/listener.ts";
 import { descriptorWarning, transportOptions } from "./tls/transport_settings.ts";
 import { SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
@@ -84,6 +85,7 @@ interface Core {
   /** Rate limits, lockout and quotas: kept across reloads ([limits] applies at start). */
   limits?: AbuseLimits;
   connections: { count: () => number };
+  pending: PendingRequests;
 }
 
 async function openCore(settings: Settings, worker: WorkerMode | undefined): Promise<Core> {
@@ -115,11 +117,28 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
   const auditSummary = audit && new AuditSummary(audit, settings.auditSummaryIntervalSeconds);
   const limits = settings.limits &&
     buildLimits(settings.limits, metrics, rawBackend instanceof LocalCaBackend ? rawBackend : undefined);
-  return { crypto, metrics, rawBackend, backend, audit, auditThread, auditSummary, limits, connections };
+  const pending = new PendingRequests(settings.server.stateDir);
+  return {
+    crypto,
+    metrics,
+    rawBackend,
+    backend,
+    audit,
+    auditThread,
+    auditSummary,
+    limits,
+    connections,
+    pending,
+  };
 }
 
 /** The route services for `settings`: a client-chain validator over the backend's CA and `client_ca`. */
-function servicesBuilder(backend: Backend, crypto: Crypto, limits: AbuseLimits | undefined) {
+function servicesBuilder(
+  backend: Backend,
+  crypto: Crypto,
+  limits: AbuseLimits | undefined,
+  pending: PendingRequests,
+) {
   const anchors = anchorsOf(() => backend.caCerts(undefined));
   return (settings: Settings, seams: ReturnType<typeof buildReloadableSeams>) =>
     routeServices(
@@ -135,6 +154,7 @@ function servicesBuilder(backend: Backend, crypto: Crypto, limits: AbuseLimits |
       }),
       crypto,
       limits,
+      pending.storeFor(settings),
     );
 }
 
@@ -157,7 +177,7 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
   const reloader = new Reloader(
     settings,
     buildReloadableSeams(settings),
-    servicesBuilder(core.backend, core.crypto, core.limits),
+    servicesBuilder(core.backend, core.crypto, core.limits, core.pending),
     {
       applyTls: async (next) => {
         // The self-issued certificate as last renewed, not as first issued.
@@ -300,6 +320,7 @@ function runningServer(
         reloader.close(),
         core.audit?.close(),
       ]);
+      core.pending.close();
       await core.auditThread?.close();
     },
   };

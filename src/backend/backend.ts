@@ -39,6 +39,17 @@ export interface IssuedCertificate {
   serialHex: string;
 }
 
+/**
+ * The CA took the request but has not decided on it (it waits for an agent):
+ * the caller asks again later with `caRequestId` (Backend.pollPending).
+ */
+export class IssuancePendingError extends Error {
+  constructor(readonly caRequestId: string) {
+    super(`the CA holds request ${caRequestId} for approval`);
+    this.name = "IssuancePendingError";
+  }
+}
+
 /** Where certificates come from: the CA behind this EST server. */
 export interface Backend {
   /** The CA chain clients should trust for `label`, issuing CA first; DER each. */
@@ -55,6 +66,12 @@ export interface Backend {
    * declare it (Dogtag lightweight-CA AuthorityIDs). Absent: declared labels only.
    */
   acceptsUndeclaredLabel?(label: string): boolean;
+  /**
+   * The certificate of a request the CA left pending (see IssuancePendingError):
+   * throws IssuancePendingError while it still is, ForbiddenError when the CA
+   * rejected it. Absent when the backend never defers.
+   */
+  pollPending?(caRequestId: string, ctx: EnrollContext): Promise<IssuedCertificate>;
   /** Full CMC (RFC 7030 §4.3): forwards the DER request; absent when the backend offers none (501). */
   fullCmc?(request: Uint8Array<ArrayBuffer>, ctx: FullCmcContext): Promise<FullCmcResult>;
 }

@@ -85,6 +85,8 @@ function dogtagRaSchema(dir: string) {
     clientPKCS12PasswordFile: filePath(dir).optional(),
     caBundle: filePath(dir).optional(),
     timeout: integer(1, 600).default(30),
+    /** Approve requests the CA leaves pending as its agent (Dogtag's behaviour); false leaves them to the CA's agents. */
+    autoApprove: boolean.default(true),
   }).superRefine((c, ctx) => {
     const pair = (a: keyof typeof c, b: keyof typeof c) => {
       if ((c[a] === undefined) === (c[b] === undefined)) return;

@@ -94,6 +94,8 @@ const estSection = z.strictObject({
   base64_line_length: base64LineLength.default(0),
   base64_line_ending: base64LineEnding.default("lf"),
   csrattrs: csrAttrs.optional(),
+  /** Seconds a client is told to wait (Retry-After) before asking again about a pending request. */
+  retry_after: integer(1, 86400).default(60),
 });
 
 /** Where signatures and keys come from: OpenSSL through FFI, the built-in WebCrypto, or OpenSSL when it loads. */
@@ -121,6 +123,18 @@ const authSection = z.strictObject({
   allowed_subject_alt_names: sanPatterns.default(() => sanPatterns.parse(DEFAULT_SAN_PATTERNS)),
 });
 
+/** Key types /serverkeygen can be told to generate. */
+export const SERVER_KEY_TYPES = [
+  "P-256",
+  "P-384",
+  "P-521",
+  "RSA-2048",
+  "RSA-3072",
+  "RSA-4096",
+  "Ed25519",
+] as const;
+export type ServerKeyType = typeof SERVER_KEY_TYPES[number];
+
 const labelSection = z.strictObject({
   validity_days: integer(1, 36500).optional(),
   /** The CA profile that issues for this label (Dogtag RA backend only). */
@@ -136,6 +150,13 @@ const labelSection = z.strictObject({
   /** Overrides of [est] base64_line_length / base64_line_ending for this label's responses. */
   base64_line_length: base64LineLength.optional(),
   base64_line_ending: base64LineEnding.optional(),
+  /** Refuse CSRs that lack what this label's csrattrs advertise. */
+  enforce_csrattrs: boolean.optional(),
+  /** "manual": every request waits (202) until an operator approves it. */
+  approval: z.enum(["auto", "manual"], { error: 'must be "auto" or "manual"' }).optional(),
+  /** The key /serverkeygen generates here, whatever the CSR's key is. */
+  server_key_type: z.enum(SERVER_KEY_TYPES, { error: `must be one of ${SERVER_KEY_TYPES.join(", ")}` })
+    .optional(),
 });
 
 /** The non-component sections of server.toml. */

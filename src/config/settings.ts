@@ -13,8 +13,8 @@ import type { LimitSettings } from "../ops/limits/abuse_limits.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuthorizerConfig, BackendConfig, ComponentRole, RealmConfig } from "./components.ts";
 import type { EstConfig } from "./load.ts";
-import type { CsrAttrSpec, LabelSettings } from "./schema.ts";
 import { type TransportLimits, transportLimitsOf } from "./transport_schema.ts";
+import type { CsrAttrSpec, LabelSettings, ServerKeyType } from "./schema.ts";
 
 /** A host and port to listen on. */
 export interface BindAddress {
@@ -47,6 +47,12 @@ export interface LabelPolicy {
   issuanceQuota?: number;
   /** Overrides of the server's response base64 layout (each part absent: the server's). */
   layout?: Partial<Base64Layout>;
+  /** Refuse CSRs that lack what `csrattrs` (else the server's) advertise. */
+  enforceCsrattrs?: boolean;
+  /** "manual": every enrollment waits (202) for an operator's decision. */
+  approval?: "auto" | "manual";
+  /** The key /serverkeygen generates through this label. */
+  serverKeyType?: ServerKeyType;
 }
 
 /** Files the Dogtag RA backend uses, read at the boundary. */
@@ -75,7 +81,13 @@ export interface Settings {
   metrics: { enabled: boolean; bind: BindAddress };
   log: { level: "trace" | "debug" | "info" | "warning" | "error" | "fatal"; format: "json" | "text" };
   audit: { path?: string };
-  est: { errorStyle: "standard" | "dogtag"; layout: Base64Layout; csrattrs?: CsrAttrSpec[] };
+  est: {
+    errorStyle: "standard" | "dogtag";
+    layout: Base64Layout;
+    csrattrs?: CsrAttrSpec[];
+    /** Seconds in the Retry-After of a 202 (a request waiting for approval). */
+    retryAfterSeconds: number;
+  };
   crypto: { provider: "auto" | "openssl" | "webcrypto" };
   auth: {
     realmName: string;
@@ -116,6 +128,9 @@ function labelPolicy(label: LabelSettings, server: IdentityNamePolicy): LabelPol
     authMethods: label.auth_methods,
     certExcludesBasic: label.cert_excludes_basic,
     layout: { lineLength: label.base64_line_length, lineEnding: label.base64_line_ending },
+    enforceCsrattrs: label.enforce_csrattrs,
+    approval: label.approval,
+    serverKeyType: label.server_key_type,
   };
 }
 
@@ -149,6 +164,7 @@ export function settingsOf(
       errorStyle: est.compat,
       layout: { lineLength: est.base64_line_length, lineEnding: est.base64_line_ending },
       csrattrs: est.csrattrs,
+      retryAfterSeconds: est.retry_after,
     },
     crypto: config.crypto,
     auth: {

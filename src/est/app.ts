@@ -41,6 +41,7 @@ const OPERATIONS: readonly Operation[] = [
   { name: "csrattrs", method: "GET", handler: csrAttrsHandler },
   { name: "simpleenroll", method: "POST", handler: enrollHandler("simpleenroll") },
   { name: "simplereenroll", method: "POST", handler: enrollHandler("simplereenroll") },
+  { name: "serverkeygen", method: "POST", handler: enrollHandler("serverkeygen") },
   { name: "fullcmc", method: "POST", handler: fullCmcHandler },
 ];
 

@@ -25,6 +25,8 @@ export interface EstEnv {
     csr?: ParsedCsr;
     /** The certificate this request obtained, once the backend issued it. */
     issued?: IssuedCertificate;
+    /** The type of the key /serverkeygen generated for the client ("P-256", "RSA-2048", ...). */
+    generatedKey?: string;
     /** The method whose credentials were refused, when authentication failed. */
     authFailure?: "basic" | "cert";
   };

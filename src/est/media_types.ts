@@ -7,6 +7,8 @@ export const MEDIA = {
   caCerts: "application/pkcs7-mime",
   csrAttrs: "application/csrattrs",
   pkcs10: "application/pkcs10",
+  pkcs8: "application/pkcs8",
+  serverGeneratedKey: "application/pkcs7-mime; smime-type=server-generated-key",
   cmcResponse: "application/pkcs7-mime; smime-type=CMC-response",
   cmcRequest: "application/pkcs7-mime; smime-type=CMC-request",
 } as const;

@@ -13,6 +13,7 @@ import type { KeyPolicy } from "../pki/csr.ts";
 import type { Realm } from "../realm/realm.ts";
 import type { AbuseLimits } from "../ops/limits/abuse_limits.ts";
 import type { ClientChainValidator } from "../tls/client_chain.ts";
+import type { DeferralSettings } from "./deferred_issuance.ts";
 import type { ErrorStyle } from "./error_response.ts";
 
 /** Everything the EST routes need: the seams and the settings that shape requests and responses. */
@@ -40,6 +41,8 @@ export interface EstRouteSettings {
   /** Dogtag's enrollMatchTLSSubjSAN: check CSRs against the requester's identity. */
   enrollMatchIdentity: boolean;
   csrattrs?: CsrAttrSpec[];
+  /** Where deferred requests are remembered and the Retry-After they are answered with. */
+  deferral: DeferralSettings;
   labels: Record<string, LabelPolicy>;
   version: string;
 }

@@ -6,6 +6,7 @@ export type AuditOutcome =
   | "issued"
   | "renewed"
   | "forwarded"
+  | "pending"
   | "refused"
   | "auth-failure"
   | "auth-failure-summary"
@@ -25,6 +26,8 @@ export interface AuditRecord {
   subject?: string;
   sans?: string[];
   serial?: string;
+  /** The type of the key this server generated for the client (/serverkeygen); the key itself is never kept. */
+  generatedKey?: string;
   reason?: string;
   /** A summary's interval start, count, and counts per client address and kind of failure. */
   since?: string;

@@ -45,6 +45,7 @@ export function auditMiddleware(audit: AuditSink, summary?: AuditSummary): Middl
 
 function outcomeOf(c: Context<EstEnv>): AuditOutcome {
   const status = c.res.status;
+  if (status === 202) return "pending";
   if (status < 300) {
     if (!c.get("issued")) return "forwarded"; // a full CMC exchange: the CA's response goes back as it is
     return c.get("operation") === "simplereenroll" ? "renewed" : "issued";
@@ -77,6 +78,7 @@ export function auditRecordOf(c: Context<EstEnv>): AuditRecord {
     remoteAddr: connectionInfo(c).remoteAddr,
     ...subjectAndSans(c),
     serial: c.get("issued")?.serialHex,
-    reason: c.res.status < 300 ? undefined : c.error?.message,
+    generatedKey: c.get("generatedKey"),
+    reason: c.res.status < 300 && c.res.status !== 202 ? undefined : c.error?.message,
   };
 }

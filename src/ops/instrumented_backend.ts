@@ -20,6 +20,9 @@ export function instrumentBackend(backend: Backend, name: string, metrics: EstMe
   if (backend.fullCmc) {
     instrumented.fullCmc = (request, ctx) => timed("fullcmc", () => backend.fullCmc!(request, ctx));
   }
+  if (backend.pollPending) {
+    instrumented.pollPending = (id, ctx) => timed("poll_pending", () => backend.pollPending!(id, ctx));
+  }
   if (backend.acceptsUndeclaredLabel) {
     instrumented.acceptsUndeclaredLabel = (label) => backend.acceptsUndeclaredLabel!(label);
   }

@@ -13,6 +13,7 @@ import {
   type DerNode,
   DerSyntaxError,
   directoryStringOf,
+  dottedOidOf,
   isContextTag,
   isUniversal,
   oidKey,
@@ -30,7 +31,6 @@ import { NAMED_OIDS } from "./oids.ts";
 
 export type { KeyPolicy, SubjectKey };
 
-const SAN = oidKey(NAMED_OIDS.subjectAltName);
 const CHALLENGE_PASSWORD = oidKey("1.2.840.113549.1.9.7");
 const EXTENSION_REQUEST = oidKey("1.2.840.113549.1.9.14");
 
@@ -50,6 +50,20 @@ export interface ParsedCsr {
   /** "EC P-256", "RSA 2048", "Ed25519". */
   keyDescription: string;
   challengePassword?: string;
+  /** The signatureAlgorithm OID (dotted), e.g. "1.2.840.10045.4.3.2". */
+  signatureOid: string;
+  /** The types (dotted OIDs) of the request's attributes, in order. */
+  attributeOids: readonly string[];
+  /** The extensions the extensionRequest asks for, each with its DER as received. */
+  requestedExtensions: readonly RequestedExtension[];
+  /** The first value (DER) of each attribute by type (dotted OID), for attributes read on demand. */
+  attributeValue(oid: string): Uint8Array<ArrayBuffer> | undefined;
+}
+
+/** One extension of a CSR's extensionRequest. */
+export interface RequestedExtension {
+  oid: string;
+  der: Uint8Array<ArrayBuffer>;
 }
 
 /** The parts of a CertificationRequest (RFC 2986) this server uses, each as received. */
@@ -87,7 +101,8 @@ export async function parseCsr(
   }
   const subjectRdns = readCsrSubject(parts.subject);
   const attributes = attributesOf(parts.attributes);
-  return new DecodedCsr(der, parts.subject.raw, subjectRdns, publicKey, attributes);
+  const signatureOid = dottedOidOf(childrenOf(parts.signatureAlgorithm)[0]);
+  return new DecodedCsr(der, parts.subject.raw, subjectRdns, publicKey, signatureOid, attributes);
 }
 
 function partsOf(der: Uint8Array<ArrayBuffer>): CsrParts {
@@ -146,40 +161,60 @@ function refusal(der: Uint8Array<ArrayBuffer>, error: CsrKeyPolicyError): string
 interface CsrAttributes {
   san?: SubjectAltName;
   challengePassword?: string;
+  oids: string[];
+  extensions: RequestedExtension[];
+  firstValues: Map<string, Uint8Array<ArrayBuffer>>;
 }
 
-/** The extensionRequest's SAN and the challengePassword among `attributes`. */
+/** The extensionRequest's extensions (SAN decoded), the challengePassword and the types among `attributes`. */
 function attributesOf(attributes: DerNode[]): CsrAttributes {
-  const found: CsrAttributes = {};
+  const found: CsrAttributes = { oids: [], extensions: [], firstValues: new Map() };
   for (const attribute of attributes) {
     const [type, values] = isUniversal(attribute, UNIVERSAL.SEQUENCE) ? childrenOf(attribute) : [];
     const key = type && oidKeyOf(type);
-    if (key === EXTENSION_REQUEST) found.san = sanOf(values);
-    else if (key === CHALLENGE_PASSWORD && values && isUniversal(values, UNIVERSAL.SET)) {
-      const [first] = childrenOf(values);
-      found.challengePassword = first && directoryStringOf(first);
+    if (key === undefined) continue;
+    const oid = dottedOidOf(type);
+    found.oids.push(oid);
+    const [first] = values && isUniversal(values, UNIVERSAL.SET) ? childrenOf(values) : [];
+    if (first && !found.firstValues.has(oid)) found.firstValues.set(oid, first.raw);
+    if (key === EXTENSION_REQUEST) {
+      // Every extensionRequest counts, so a second one cannot hide a name from the checks.
+      found.extensions.push(...extensionsOf(values));
+      found.san = sanOf(found.extensions);
+    } else if (key === CHALLENGE_PASSWORD && first) {
+      found.challengePassword = directoryStringOf(first);
     }
   }
   return found;
 }
 
-/**
- * The subjectAltName among the extensions an extensionRequest's values hold;
- * a second one (hidden from whoever reads only the first) is refused.
- */
-function sanOf(values: DerNode | undefined): SubjectAltName | undefined {
-  let found: DerNode | undefined;
+/** The extensions an extensionRequest's values hold, each as received. */
+function extensionsOf(values: DerNode | undefined): RequestedExtension[] {
   try {
     if (values === undefined || !isUniversal(values, UNIVERSAL.SET)) throw new DerSyntaxError();
+    const found: RequestedExtension[] = [];
     for (const extensions of childrenOf(values)) {
       for (const extension of sequence(extensions)) {
         const [id] = sequence(extension);
-        if (oidKeyOf(id) !== SAN) continue;
-        if (found) throw new SanSyntaxError("the CSR requests more than one subjectAltName");
-        found = extension;
+        if (oidKeyOf(id) === undefined) throw new DerSyntaxError();
+        found.push({ oid: dottedOidOf(id), der: extension.raw });
       }
     }
-    return found && readSanExtension(found);
+    return found;
+  } catch {
+    throw new BadRequestError("Failed to decode SAN extension in CSR.");
+  }
+}
+
+/**
+ * The subjectAltName among all the extensions requested; a second one
+ * (hidden from whoever reads only the first) is refused.
+ */
+function sanOf(extensions: readonly RequestedExtension[]): SubjectAltName | undefined {
+  try {
+    const sans = extensions.filter((e) => e.oid === NAMED_OIDS.subjectAltName);
+    if (sans.length > 1) throw new SanSyntaxError("the CSR requests more than one subjectAltName");
+    return sans[0] && readSanExtension(readDer(sans[0].der));
   } catch (err) {
     const reason = err instanceof SanSyntaxError ? ` Reason: ${err.message}.` : "";
     throw new BadRequestError(`Failed to decode SAN extension in CSR.${reason}`);
@@ -190,6 +225,9 @@ function sanOf(values: DerNode | undefined): SubjectAltName | undefined {
 class DecodedCsr implements ParsedCsr {
   readonly san?: SubjectAltName;
   readonly challengePassword?: string;
+  readonly attributeOids: readonly string[];
+  readonly requestedExtensions: readonly RequestedExtension[];
+  readonly #firstValues: ReadonlyMap<string, Uint8Array<ArrayBuffer>>;
   #subjectDn?: string;
 
   constructor(
@@ -197,10 +235,18 @@ class DecodedCsr implements ParsedCsr {
     readonly subjectDer: Uint8Array<ArrayBuffer>,
     readonly subjectRdns: NameAttribute[][],
     readonly publicKey: SubjectKey,
+    readonly signatureOid: string,
     attributes: CsrAttributes,
   ) {
     if (attributes.san) this.san = attributes.san;
     if (attributes.challengePassword !== undefined) this.challengePassword = attributes.challengePassword;
+    this.attributeOids = attributes.oids;
+    this.requestedExtensions = attributes.extensions;
+    this.#firstValues = attributes.firstValues;
+  }
+
+  attributeValue(oid: string): Uint8Array<ArrayBuffer> | undefined {
+    return this.#firstValues.get(oid);
   }
 
   get keyDescription(): string {

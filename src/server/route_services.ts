@@ -9,6 +9,7 @@
 import type { Authorizer } from "../authz/authorizer.ts";
 import { createAuthorizer } from "../authz/registry.ts";
 import type { Backend } from "../backend/backend.ts";
+import type { PendingStore } from "../backend/pending_store.ts";
 import type { Settings } from "../config/settings.ts";
 import type { EstServices } from "../est/services.ts";
 import type { Realm } from "../realm/realm.ts";
@@ -37,6 +38,7 @@ export function routeServices(
   clientCerts: ClientChainValidator,
   crypto: Crypto,
   limits?: AbuseLimits,
+  pendingStore?: PendingStore,
 ): EstServices {
   return {
     backend,
@@ -57,6 +59,7 @@ export function routeServices(
         : { minRsaBits: 2048 },
       enrollMatchIdentity: settings.enrollMatchIdentity,
       csrattrs: settings.est.csrattrs,
+      deferral: { store: pendingStore, retryAfterSeconds: settings.est.retryAfterSeconds },
       labels: settings.labels,
       version: VERSION,
     },

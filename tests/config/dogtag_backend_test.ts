@@ -43,6 +43,7 @@ Deno.test("dogtag config: Dogtag's CI backend.conf loads unchanged", async () =>
     username: "est-ra-1",
     password: "est4ever",
     timeout: 30,
+    autoApprove: true,
   });
 });
 

@@ -508,3 +508,33 @@ Deno.test("config: the local CA's smallest RSA exponent is odd, 3 to 65537", asy
     "backend.conf:2: minRsaExponent: must be at least 3",
   ]);
 });
+
+Deno.test("config: deferred issuance, csrattrs enforcement and server key generation settings", async () => {
+  const dir = await configDir({
+    "server.toml": '[est]\nretry_after = 120\n[labels.x]\napproval = "manual"\nenforce_csrattrs = true\n' +
+      'server_key_type = "RSA-3072"\n',
+    "backend.conf":
+      "class=dogtag-ra\nurl=https://ca.example.com:8443\nprofile=estServiceCert\nautoApprove=false\n",
+  });
+  const c = loadConfig(dir);
+  assert.equal(c.est.retry_after, 120);
+  assert.equal(c.labels.x.approval, "manual");
+  assert.equal(c.labels.x.enforce_csrattrs, true);
+  assert.equal(c.labels.x.server_key_type, "RSA-3072");
+  assert.equal(c.backend.kind === "dogtag-ra" && c.backend.autoApprove, false);
+  assert.equal(loadConfig(await configDir({ "server.toml": "" })).est.retry_after, 60);
+  assert.deepEqual(
+    await issuesOf({
+      "server.toml":
+        '[est]\nretry_after = 0\n[labels.x]\napproval = "sometimes"\nenforce_csrattrs = "yes"\n' +
+        'server_key_type = "DSA"\n',
+    }),
+    [
+      "server.toml:2: est.retry_after: must be at least 1",
+      'server.toml:5: labels.x.enforce_csrattrs: must be "true" or "false"',
+      'server.toml:4: labels.x.approval: must be "auto" or "manual"',
+      "server.toml:6: labels.x.server_key_type: must be one of P-256, P-384, P-521, RSA-2048, RSA-3072, " +
+      "RSA-4096, Ed25519",
+    ],
+  );
+});

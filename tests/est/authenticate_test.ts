@@ -59,6 +59,7 @@ function services(realm: Realm): EstServices {
       keyPolicy: { minRsaBits: 2048 },
       crypto: globalThis.crypto,
       enrollMatchIdentity: true,
+      deferral: { retryAfterSeconds: 60 },
       labels: {},
       version: "test",
     },

@@ -162,7 +162,7 @@ Deno.test("hostile input: hostile labels and unknown paths are 404", opts, async
       "/iot/extra/cacerts",
       "/cacerts/",
       "/nothing",
-      "/serverkeygen",
+      "/serverkeygen/csrattrs",
     ];
     for (const path of paths) {
       const res = await curl(`${srv.base}${path}`, { cacert: srv.caPath, extra: ["--path-as-is"] });

@@ -86,6 +86,8 @@ interface StoredRequest {
   subject: string;
   nonce: string;
   certId?: string;
+  /** Why an agent rejected it. */
+  rejection?: string;
 }
 
 const BASE = "com.netscape.certsrv.base.";
@@ -439,9 +441,28 @@ export class FakeDogtagCa {
       certRequestType: "pkcs10",
       operationResult: "success",
       ...(stored.certId ? { certId: stored.certId, certURL: `/ca/v2/certs/${stored.certId}` } : {}),
+      ...(stored.rejection ? { errorMessage: stored.rejection } : {}),
       creationTime: Date.now(),
       modificationTime: Date.now(),
     };
+  }
+
+  /** IDs of the requests still pending (with `approval: "agent"`), oldest first. */
+  pendingRequestIds(): string[] {
+    return [...this.#requests.values()].filter((r) => r.status === "pending").map((r) => r.id);
+  }
+
+  /** What one of the CA's own agents does with a pending request: approve (issue) or reject with `reason`. */
+  async settle(
+    id: string,
+    outcome: "approve" | "reject",
+    reason = "Request rejected by agent",
+  ): Promise<void> {
+    const stored = this.#requests.get(parseId(id));
+    if (stored === undefined || stored.status !== "pending") throw new Error(`request ${id} is not pending`);
+    if (outcome === "approve") return await this.#issue(stored);
+    stored.status = "rejected";
+    stored.rejection = reason;
   }
 
   #agent(request: RecordedRequest, res: ServerResponse): boolean {

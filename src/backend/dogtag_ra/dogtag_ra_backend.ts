@@ -2,9 +2,16 @@ import { getLogger } from "@logtape/logtape";
 import type { DogtagRaConfig } from "../../config/components.ts";
 import type { DogtagFiles } from "../../config/settings.ts";
 import type { ParsedCsr } from "../../pki/csr.ts";
-import { BadRequestError, InternalError } from "../../errors.ts";
+import { BadRequestError, ForbiddenError, InternalError } from "../../errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
-import type { Backend, EnrollContext, FullCmcContext, FullCmcResult, IssuedCertificate } from "../backend.ts";
+import {
+  type Backend,
+  type EnrollContext,
+  type FullCmcContext,
+  type FullCmcResult,
+  IssuancePendingError,
+  type IssuedCertificate,
+} from "../backend.ts";
 import { type CaCallObserver, CaClient } from "./ca_client.ts";
 import { caResponseError } from "./ca_errors.ts";
 import { CaSession } from "./ca_session.ts";
@@ -108,18 +115,36 @@ export class DogtagRaBackend implements Backend {
     );
     checkRequestOutcome(submitted);
     const caRequestId = requestIdOf(submitted);
+    if (submitted.requestStatus !== "complete" && !this.config.autoApprove) {
+      log.info("the CA holds request {caRequest} of {principal} for its agents", {
+        caRequest: caRequestId,
+        principal: ctx.principal.name,
+        requestId: ctx.requestId,
+      });
+      throw new IssuancePendingError(caRequestId);
+    }
     const certId = submitted.requestStatus === "complete"
       ? certIdOf(submitted, "submit")
       : await approve(session, caRequestId);
-    const cert = certificateOf(await session.getJson("cert", `/ca/v2/certs/${certId}`));
-    const serialHex = cert.serialNumber.toLowerCase();
-    log.info("the CA issued {serial} for {principal} (CA request {caRequest})", {
-      serial: serialHex,
-      principal: ctx.principal.name,
-      caRequest: caRequestId,
-      requestId: ctx.requestId,
-    });
-    return { der: new Uint8Array(cert.rawData), serialHex };
+    return await fetchCertificate(session, certId, caRequestId, ctx);
+  }
+
+  /** Asks the CA about a request it held for its agents: issued, still pending, or rejected (403). */
+  async pollPending(caRequestId: string, ctx: EnrollContext): Promise<IssuedCertificate> {
+    const session = new CaSession(this.client, ctx.requestId);
+    await session.getJson("login", "/ca/v2/account/login");
+    const info = requestInfoOf(
+      await session.getJson("request", `/ca/v2/certrequests/${caRequestId}`),
+      "request",
+    );
+    if (info.requestStatus === "rejected" || info.requestStatus === "canceled") {
+      const reason = typeof info.errorMessage === "string"
+        ? info.errorMessage
+        : `request ${info.requestStatus}`;
+      throw new ForbiddenError(`Certificate request rejected by the CA: ${reason}`);
+    }
+    if (info.requestStatus !== "complete") throw new IssuancePendingError(caRequestId);
+    return await fetchCertificate(session, certIdOf(info, "request"), caRequestId, ctx);
   }
 
   /** As in Dogtag: the same profile as enrollment, and the old certificate is left as it is. */
@@ -206,6 +231,23 @@ function issuerIdOf(label: string | undefined): string | undefined {
   if (label === undefined) return undefined;
   if (!AUTHORITY_ID.test(label)) throw new BadRequestError(`Bad AuthorityID: ${label}`);
   return label.toLowerCase();
+}
+
+async function fetchCertificate(
+  session: CaSession,
+  certId: string,
+  caRequestId: string,
+  ctx: EnrollContext,
+): Promise<IssuedCertificate> {
+  const cert = certificateOf(await session.getJson("cert", `/ca/v2/certs/${certId}`));
+  const serialHex = cert.serialNumber.toLowerCase();
+  log.info("the CA issued {serial} for {principal} (CA request {caRequest})", {
+    serial: serialHex,
+    principal: ctx.principal.name,
+    caRequest: caRequestId,
+    requestId: ctx.requestId,
+  });
+  return { der: new Uint8Array(cert.rawData), serialHex };
 }
 
 /** A pending request: review it as an agent, approve it unchanged, and read the certificate ID. */

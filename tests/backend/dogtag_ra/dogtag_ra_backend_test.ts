@@ -21,6 +21,7 @@ function configFor(ca: FakeDogtagCa, extra: Partial<DogtagRaConfig> = {}): Dogta
     caBundle: ca.caBundlePath,
     timeout: 1,
     ...extra,
+    autoApprove: extra.autoApprove ?? true,
   };
 }
 

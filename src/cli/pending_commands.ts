@@ -1,0 +1,81 @@
+import { type PendingRecord, PendingStore, pendingStorePath } from "../backend/pending_store.ts";
+import { loadConfig } from "../config/load.ts";
+
+/** The subcommands that list and decide deferred requests. */
+export type PendingCommand = "pending" | "approve" | "reject";
+
+/** What a subcommand prints, where, and the exit code. */
+interface Outcome {
+  code: number;
+  text: string;
+}
+
+/**
+ * `pending` lists the requests waiting for a decision; `approve ID` and
+ * `reject ID [--reason TEXT]` decide one. The client gets its certificate
+ * (or a 403 with the reason) when it next asks with the same CSR.
+ */
+export function runPendingCommand(
+  command: PendingCommand,
+  dir: string,
+  args: readonly string[],
+  reason: string | undefined,
+): number {
+  const config = loadConfig(dir);
+  const store = new PendingStore(pendingStorePath(config.server.state_dir));
+  let outcome: Outcome;
+  try {
+    outcome = command === "pending" ? listing(store.list()) : decide(store, command, args[0], reason);
+  } finally {
+    store.close();
+  }
+  (outcome.code === 0 ? console.log : console.error)(outcome.text);
+  return outcome.code;
+}
+
+function decide(
+  store: PendingStore,
+  command: "approve" | "reject",
+  idArg: string | undefined,
+  reason: string | undefined,
+): Outcome {
+  const id = /^\d{1,15}$/.test(idArg ?? "") ? Number(idArg) : undefined;
+  if (id === undefined) return { code: 2, text: `${command} needs a request ID (see "pending")` };
+  const record = store.get(id);
+  if (record === undefined) return { code: 1, text: `there is no deferred request ${id}` };
+  if (record.caRequestId !== undefined) {
+    return {
+      code: 1,
+      text: `request ${id} is held by the CA (its request ${record.caRequestId}); its agents decide`,
+    };
+  }
+  if (record.status !== "pending") return { code: 1, text: `request ${id} is already ${record.status}` };
+  const status = command === "approve" ? "approved" : "rejected";
+  const why = command === "reject" ? reason ?? "rejected by an operator" : undefined;
+  if (!store.decide(id, status, why)) return { code: 1, text: `request ${id} was decided meanwhile` };
+  return {
+    code: 0,
+    text: `${status} request ${id} (${record.subject}, ${record.requester})${why ? `: ${why}` : ""}`,
+  };
+}
+
+function listing(records: PendingRecord[]): Outcome {
+  if (records.length === 0) return { code: 0, text: "no deferred requests" };
+  const rows = [
+    ["ID", "STATUS", "SINCE", "OPERATION", "LABEL", "REQUESTER", "SUBJECT"],
+    ...records.map((r) => [
+      String(r.id),
+      r.caRequestId === undefined ? r.status : `${r.status} (CA request ${r.caRequestId})`,
+      r.createdAt.toISOString(),
+      r.operation,
+      r.label ?? "-",
+      r.requester,
+      r.subject || "-",
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const text = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join(
+    "\n",
+  );
+  return { code: 0, text };
+}

@@ -1,0 +1,33 @@
+import type { EnrollContext, IssuedCertificate } from "../../backend/backend.ts";
+import type { LabelPolicy } from "../../config/settings.ts";
+import type { ParsedCsr } from "../../pki/csr.ts";
+import type { Authenticated } from "../authenticate.ts";
+import type { EstServices } from "../services.ts";
+
+/** The operations that end in a certificate for a CSR. */
+export type EnrollmentOperation = "simpleenroll" | "simplereenroll" | "serverkeygen";
+
+/** One authenticated, authorised request for a certificate, before issuance. */
+export interface Enrollment {
+  operation: EnrollmentOperation;
+  csr: ParsedCsr;
+  authenticated: Authenticated;
+  labelPolicy?: LabelPolicy;
+  ctx: EnrollContext;
+}
+
+/** Runs an issuance within the requester's issuance quota (429 when it is used up). */
+export type QuotaGuard = <T>(issue: () => Promise<T>) => Promise<T>;
+
+/** Enrollment or renewal through the backend, for `csr` (the request's own unless another is given). */
+export function issueFor(
+  services: EstServices,
+  enrollment: Enrollment,
+  csr: ParsedCsr = enrollment.csr,
+): Promise<IssuedCertificate> {
+  if (enrollment.operation === "simplereenroll") {
+    const renewed = enrollment.authenticated.certificate!.leaf;
+    return services.backend.reenroll(csr, new Uint8Array(renewed.rawData), enrollment.ctx);
+  }
+  return services.backend.enroll(csr, enrollment.ctx);
+}
