@@ -11,6 +11,7 @@ import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/ba
 import { runClient } from "./src/client/cli.ts";
 import { probeRealm } from "./src/realm/connection_probe.ts";
 import { runPendingCommand } from "./src/cli/pending_commands.ts";
+import { listCommand } from "./src/cli/list_command.ts";
 import { startServer } from "./src/server.ts";
 import { buildCommit, VERSION } from "./src/version.ts";
 
@@ -29,6 +30,9 @@ usage:
                                               certificate
   pki-est-server reject [--config DIR] ID [--reason TEXT]
                                               reject a waiting request; its client's next retry gets 403
+  pki-est-server list [--config DIR] [--status valid|revoked|expired] [--subject TEXT]
+                      [--since DATE] [--limit N] [--json]
+                                              list the certificates the local CA issued
   pki-est-server health [--url URL]           exit 0 when URL (default ${DEFAULT_HEALTH_URL})
                                               answers 200, else 1 (a container health check)
   pki-est-server client COMMAND ...           the built-in EST client (client --help)
@@ -61,7 +65,7 @@ const COMMANDS: Record<
   serve: { args: 0, run: (dir) => serve(dir) },
   revoke: {
     args: 1,
-    run: (dir, args, { reason }) => Promise.resolve(revoke(dir, args[0], reason ?? "unspecified")),
+    run: (dir, args, { reason }) => revoke(dir, args[0], reason ?? "unspecified"),
   },
   pending: { args: 0, run: (dir) => Promise.resolve(runPendingCommand("pending", dir, [], undefined)) },
   approve: {
@@ -80,6 +84,7 @@ const COMMANDS: Record<
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === "client") return await runClient(args.slice(1));
+  if (args[0] === "list") return await listCommand(args.slice(1));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -136,16 +141,21 @@ async function serve(dir: string): Promise<number> {
   return 0;
 }
 
-function revoke(dir: string, serialArg: string | undefined, reason: string): number {
+async function revoke(dir: string, serialArg: string | undefined, reason: string): Promise<number> {
   const serial = serialArg === undefined ? undefined : normalizeSerial(serialArg);
   if (serial === undefined) throw new UsageError("revoke needs a hex serial");
   if (!isRevocationReason(reason)) {
     throw new UsageError(`unknown reason "${reason}"; use one of ${REVOCATION_REASONS.join(", ")}`);
   }
-  const outcome = revokeCertificate(loadConfig(dir), serial, reason);
+  const outcome = await revokeCertificate(loadConfig(dir), serial, reason);
   switch (outcome.status) {
     case "revoked":
-      return print(`revoked ${serial} (${outcome.record.subject}): ${reason}`, 0);
+      return print(
+        `revoked ${serial} (${outcome.record.subject}): ${reason} at ${
+          outcome.record.revokedAt!.toISOString()
+        }`,
+        0,
+      );
     case "already-revoked":
       return print(
         `${serial} (${outcome.record.subject}) was already revoked at ${

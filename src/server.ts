@@ -27,6 +27,8 @@ import { type MetricsListener, startMetricsListener } from "./ops/metrics_listen
 import { readinessChecks } from "./ops/service_routes.ts";
 import { registerStatusMetrics } from "./ops/status_metrics.ts";
 import { WorkerPool } from "./ops/worker_pool.ts";
+import type { PublicationUrls } from "./backend/local_ca/leaf_certificate.ts";
+import { type Publishing, startPublishing } from "./publish/publishing.ts";
 import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
@@ -43,6 +45,8 @@ export interface RunningServer {
   readonly port: number;
   /** Port of the metrics listener, when metrics are enabled. */
   readonly metricsPort?: number;
+  /** The CRL and OCSP publication of the local CA, when it is on. */
+  readonly publishing?: Publishing;
   /** The backend as built from settings (uninstrumented). */
   readonly backend: Backend;
   readonly listener: TlsListener;
@@ -69,6 +73,8 @@ export interface WorkerMode {
   tls: TlsMaterial;
   /** The port to the audit writer thread, when there is an audit log. */
   audit?: AuditSink;
+  /** Where the primary publishes the local CA's CRL and OCSP. */
+  publication?: PublicationUrls;
 }
 
 /** What lives as long as the server: crypto, metrics, backend, audit. */
@@ -84,6 +90,7 @@ interface Core {
   auditSummary?: AuditSummary;
   /** Rate limits, lockout and quotas: kept across reloads ([limits] applies at start). */
   limits?: AbuseLimits;
+  publishing?: Publishing;
   connections: { count: () => number };
   pending: PendingRequests;
 }
@@ -104,7 +111,9 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     },
     settings.dogtagFiles,
     crypto,
+    settings.store,
   );
+  const publishing = await publishRevocations(settings, rawBackend, worker);
   const backend = instrumentBackend(rawBackend, kind, metrics);
   const path = settings.audit.path;
   // With several listener threads one thread of its own writes the audit log.
@@ -127,9 +136,29 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     auditThread,
     auditSummary,
     limits,
+    publishing,
     connections,
     pending,
   };
+
+/**
+ * The local CA's CRL and OCSP: the primary publishes them (unless
+ * `[publish] enabled = false`); listener threads only point certificates there.
+ */
+async function publishRevocations(
+  settings: Settings,
+  backend: Backend,
+  worker: WorkerMode | undefined,
+): Promise<Publishing | undefined> {
+  if (!(backend instanceof LocalCaBackend) || !settings.publish.enabled) return undefined;
+  if (worker) {
+    if (worker.publication) await backend.publishAt(worker.publication);
+    return undefined;
+  }
+  return await startPublishing(settings.publish, backend).catch(async (err) => {
+    await backend.close();
+    throw err;
+  });
 }
 
 /** The route services for `settings`: a client-chain validator over the backend's CA and `client_ca`. */
@@ -241,14 +270,18 @@ async function startPrimaryExtras(
 ): Promise<PrimaryExtras> {
   const threads = settings.server.workers - 1;
   const tls = serving.served;
+  const publication = core.publishing?.urls;
   const pool = threads > 0
-    ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread).catch(async (err) => {
-      await listener.close(0);
-      await core.auditSummary?.close();
-      await core.audit?.close();
-      await core.auditThread?.close();
-      throw err;
-    })
+    ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread, publication).catch(
+      async (err) => {
+        await listener.close(0);
+        await core.publishing?.close();
+        await core.auditSummary?.close();
+        await core.audit?.close();
+        await core.auditThread?.close();
+        throw err;
+      },
+    )
     : undefined;
   selfIssued?.startRenewal((material) => {
     useSelfIssued(serving, material);
@@ -294,6 +327,7 @@ function runningServer(
   return {
     port: listener.port,
     metricsPort: extras.metricsListener?.port,
+    publishing: core.publishing,
     backend: core.rawBackend,
     listener,
     metricsJson: () => core.metrics.registry.getMetricsAsJSON(),
@@ -316,6 +350,7 @@ function runningServer(
       await core.auditSummary?.close();
       await Promise.allSettled([
         extras.metricsListener?.close(),
+        core.publishing?.close(),
         core.backend.close(),
         reloader.close(),
         core.audit?.close(),

@@ -3,6 +3,8 @@ import type { DogtagFiles } from "../config/settings.ts";
 import type { Backend } from "./backend.ts";
 import type { CaCallObserver } from "./dogtag_ra/ca_client.ts";
 import { LocalCaBackend } from "./local_ca/local_ca_backend.ts";
+import { openIssuanceStore } from "./local_ca/open_issuance_store.ts";
+import type { StoreOptions } from "./local_ca/open_issuance_store.ts";
 
 /** Hooks a backend reports through (metrics). */
 export interface BackendHooks {
@@ -10,17 +12,23 @@ export interface BackendHooks {
   observeCaCall?: CaCallObserver;
 }
 
-/** Builds the backend a configuration names. */
+/** Builds the backend a configuration names; the local CA keeps its records in `store` (default SQLite). */
 export async function createBackend(
   config: BackendConfig,
   stateDir: string,
   hooks: BackendHooks = {},
   dogtagFiles?: DogtagFiles,
   crypto: Crypto = globalThis.crypto,
+  store?: StoreOptions,
 ): Promise<Backend> {
   switch (config.kind) {
-    case "local-ca":
-      return LocalCaBackend.open(config, stateDir, undefined, crypto);
+    case "local-ca": {
+      const issuance = store === undefined ? undefined : await openIssuanceStore(store, stateDir, true);
+      return LocalCaBackend.open(config, stateDir, undefined, crypto, issuance).catch(async (err) => {
+        await issuance?.close();
+        throw err;
+      });
+    }
     case "dogtag-ra": {
       // Loaded only when configured: the Dogtag client brings PKCS#12 and CMS code the local CA does without.
       const { DogtagRaBackend } = await import("./dogtag_ra/dogtag_ra_backend.ts");

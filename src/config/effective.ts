@@ -1,5 +1,6 @@
 import { stringify } from "smol-toml";
 import type { EstConfig } from "./load.ts";
+import { redactedStoreUrl } from "./store_schema.ts";
 
 const SECRET_KEY = /(^|[a-z_])(password|passphrase|secret|token)$/i;
 const REDACTED = "<redacted>";
@@ -27,6 +28,10 @@ export function renderEffectiveConfig(config: EstConfig): string {
   const doc = {
     server: { ...config.server, bind: formatBind(config.server.bind) },
     metrics: { ...config.metrics, bind: formatBind(config.metrics.bind) },
+    publish: { ...config.publish, bind: formatBind(config.publish.bind) },
+    store: config.store.url === undefined
+      ? config.store
+      : { ...config.store, url: redactedStoreUrl(config.store.url) },
     log: config.log,
     audit: config.audit.path === undefined ? { enabled: false } : { enabled: true, path: config.audit.path },
     est: config.est,

@@ -23,6 +23,8 @@ import {
   type ServerSettings,
   serverTomlSchema,
 } from "./schema.ts";
+import type { PublishSettings } from "./publish_schema.ts";
+import type { StoreSettings } from "./store_schema.ts";
 import { parseTomlSource, type TomlSource } from "./toml_source.ts";
 
 /** The whole, validated configuration of one server. */
@@ -30,6 +32,10 @@ export interface EstConfig {
   dir: string;
   server: ServerSettings;
   metrics: MetricsSettings;
+  /** The local CA's CRL and OCSP publishing listener. */
+  publish: PublishSettings;
+  /** Where the local CA's issuance records live. */
+  store: StoreSettings;
   log: LogSettings;
   /** Where audit records go; undefined when auditing is off. */
   audit: { path?: string };
@@ -120,6 +126,8 @@ export function loadConfig(dir: string): EstConfig {
     dir: root,
     server,
     metrics: settings.metrics,
+    publish: settings.publish,
+    store: settings.store,
     log: settings.log,
     audit: {
       path: settings.audit.enabled

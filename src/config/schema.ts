@@ -2,6 +2,8 @@ import { z } from "zod";
 import { BUILD_INFO } from "../build_info.ts";
 import { resolveOid } from "../pki/oids.ts";
 import { transportLimitKeys } from "./transport_schema.ts";
+import { publishSection } from "./publish_schema.ts";
+import { storeSection } from "./store_schema.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
 import { limitsSection } from "./limits_schema.ts";
 import { DEFAULT_SAN_PATTERNS, sanPatterns, subjectAttributePatterns } from "./name_policy_schema.ts";
@@ -163,6 +165,8 @@ const labelSection = z.strictObject({
 export const serverTomlSchema = z.strictObject({
   server: serverSection.default(() => serverSection.parse({})),
   metrics: metricsSection.default(() => metricsSection.parse({})),
+  publish: publishSection.default(() => publishSection.parse({})),
+  store: storeSection.default(() => storeSection.parse({})),
   log: logSection.default(() => logSection.parse({})),
   audit: auditSection.default(() => auditSection.parse({})),
   est: estSection.default(() => estSection.parse({})),

@@ -10,11 +10,14 @@
 import type { IdentityNamePolicy } from "../authz/user_name_rules.ts";
 import type { ClientIdentity } from "../backend/dogtag_ra/client_identity.ts";
 import type { LimitSettings } from "../ops/limits/abuse_limits.ts";
+import type { StoreOptions } from "../backend/local_ca/open_issuance_store.ts";
+import type { PublishOptions } from "../publish/publish_options.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuthorizerConfig, BackendConfig, ComponentRole, RealmConfig } from "./components.ts";
 import type { EstConfig } from "./load.ts";
 import { type TransportLimits, transportLimitsOf } from "./transport_schema.ts";
 import type { CsrAttrSpec, LabelSettings, ServerKeyType } from "./schema.ts";
+import { storeOptionsOf } from "./store_schema.ts";
 
 /** A host and port to listen on. */
 export interface BindAddress {
@@ -79,6 +82,10 @@ export interface Settings {
     transport: TransportLimits;
   };
   metrics: { enabled: boolean; bind: BindAddress };
+  /** The local CA's CRL and OCSP publication. */
+  publish: PublishOptions;
+  /** Where the local CA keeps its issuance records: PostgreSQL when a URL is given, else SQLite. */
+  store: StoreOptions;
   log: { level: "trace" | "debug" | "info" | "warning" | "error" | "fatal"; format: "json" | "text" };
   audit: { path?: string };
   est: {
@@ -158,6 +165,16 @@ export function settingsOf(
       transport: transportLimitsOf(server),
     },
     metrics: config.metrics,
+    publish: {
+      enabled: config.publish.enabled,
+      bind: config.publish.bind,
+      baseUrl: config.publish.base_url,
+      crlValidityHours: config.publish.crl_validity_hours,
+      ocspValiditySeconds: config.publish.ocsp_validity,
+      ocspSigner: config.publish.ocsp_signer,
+      pollIntervalSeconds: config.publish.poll_interval,
+    },
+    store: storeOptionsOf(config.store),
     log: config.log,
     audit: config.audit,
     est: {

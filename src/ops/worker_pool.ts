@@ -1,4 +1,5 @@
 import { getLogger } from "@logtape/logtape";
+import type { PublicationUrls } from "../backend/local_ca/leaf_certificate.ts";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuditWriterThread } from "./audit_writer.ts";
@@ -30,7 +31,13 @@ class ListenerThread {
   }
 
   /** Starts the thread's server; resolves once it listens, rejects with its start error. */
-  start(settings: Settings, port: number, tls: TlsMaterial, auditPort?: MessagePort): Promise<void> {
+  start(
+    settings: Settings,
+    port: number,
+    tls: TlsMaterial,
+    auditPort?: MessagePort,
+    publication?: PublicationUrls,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.onerror = (event) => {
         event.preventDefault();
@@ -52,7 +59,7 @@ class ListenerThread {
             this.#pending.delete(message.id);
         }
       };
-      this.send({ type: "start", settings, port, tls, auditPort }, auditPort ? [auditPort] : []);
+      this.send({ type: "start", settings, port, tls, auditPort, publication }, auditPort ? [auditPort] : []);
     });
   }
 
@@ -85,10 +92,11 @@ export class WorkerPool {
     port: number,
     tls: TlsMaterial,
     audit?: AuditWriterThread,
+    publication?: PublicationUrls,
   ): Promise<WorkerPool> {
     const threads = Array.from({ length: count }, () => new ListenerThread());
     try {
-      await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port())));
+      await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port(), publication)));
     } catch (err) {
       for (const t of threads) t.worker.terminate();
       throw err;

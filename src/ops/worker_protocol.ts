@@ -1,9 +1,18 @@
+import type { PublicationUrls } from "../backend/local_ca/leaf_certificate.ts";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 
 /** Messages from the primary thread to a listener thread. */
 export type ToWorker =
-  | { type: "start"; settings: Settings; port: number; tls: TlsMaterial; auditPort?: MessagePort }
+  | {
+    type: "start";
+    settings: Settings;
+    port: number;
+    tls: TlsMaterial;
+    auditPort?: MessagePort;
+    /** Where the primary publishes the CRL and OCSP (issued certificates point there). */
+    publication?: PublicationUrls;
+  }
   | { type: "tls"; tls: TlsMaterial }
   | { type: "reload"; id: number; settings: Settings }
   | { type: "metrics"; id: number }

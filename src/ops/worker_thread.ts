@@ -27,6 +27,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         server = await startServer(settings, {
           tls: message.tls,
           audit: message.auditPort && new PortAuditSink(message.auditPort),
+          publication: message.publication,
         });
         post({ type: "started" });
       } catch (err) {

@@ -26,7 +26,7 @@ Deno.test("revoke: marks the store; again says so; unknown serials are reported"
   const dir = await tempDir();
   const config = loadConfig(dir);
   assert.deepEqual(
-    revokeCertificate(config, "abcd", "unspecified"),
+    await revokeCertificate(config, "abcd", "unspecified"),
     { status: "unknown-serial" },
     "no store yet",
   );
@@ -38,12 +38,15 @@ Deno.test("revoke: marks the store; again says so; unknown serials are reported"
     remoteAddr: "x",
     issuance: {},
   });
-  const first = revokeCertificate(config, issued.serialHex, "superseded");
+  const first = await revokeCertificate(config, issued.serialHex, "superseded");
   assert.equal(first.status, "revoked");
   assert.equal(first.status === "revoked" && first.record.revocationReason, "superseded");
   assert.ok(await ca.isRevoked(new x509.X509Certificate(issued.der)), "the running backend sees it");
-  assert.equal(revokeCertificate(config, issued.serialHex, "keyCompromise").status, "already-revoked");
-  assert.equal(revokeCertificate(config, "1234", "unspecified").status, "unknown-serial");
+  assert.equal(
+    (await revokeCertificate(config, issued.serialHex, "keyCompromise")).status,
+    "already-revoked",
+  );
+  assert.equal((await revokeCertificate(config, "1234", "unspecified")).status, "unknown-serial");
   const foreign = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: issued.serialHex,
     name: "CN=Elsewhere",

@@ -26,7 +26,7 @@ async function copyDefaultConfig(port: number): Promise<string> {
   const dir = await tempDir({ prefix: "est-cli-" });
   const toml = await Deno.readTextFile(join(root, "config", "server.toml"));
   assert.match(toml, /bind = "127\.0\.0\.1:8443"/);
-  const metrics = '\n[metrics]\nbind = "127.0.0.1:0"\n';
+  const metrics = '\n[metrics]\nbind = "127.0.0.1:0"\n[publish]\nbind = "127.0.0.1:0"\n';
   await Deno.writeTextFile(
     join(dir, "server.toml"),
     toml.replace("127.0.0.1:8443", `127.0.0.1:${port}`) + metrics,

@@ -41,7 +41,7 @@ for (const provider of ["openssl", "webcrypto"]) {
             headers: { "Content-Type": "application/pkcs10" },
           });
           assert.equal(refused.status, 400);
-          assert.equal(srv.issuedCount(), 4); // the server's TLS certificate and three leaves
+          assert.equal(await srv.issuedCount(), 4); // the server's TLS certificate and three leaves
         } finally {
           await srv.close();
         }

@@ -37,7 +37,11 @@ Deno.test(
       const audit = (await Deno.readTextFile(join(srv.dir, "state", "audit.jsonl"))).trimEnd().split("\n");
       assert.equal(audit.length, total);
       assert.ok(audit.every((line) => JSON.parse(line).outcome === "issued"));
-      assert.equal(srv.issuedCount(), total + 1, "the store is shared (plus the server's own certificate)");
+      assert.equal(
+        await srv.issuedCount(),
+        total + 1,
+        "the store is shared (plus the server's own certificate)",
+      );
       assert.equal(await srv.server.reload(), true);
     } finally {
       await srv.close();

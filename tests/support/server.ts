@@ -12,6 +12,7 @@ export interface TestConfig {
   server?: Record<string, unknown>;
   est?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
+  publish?: Record<string, unknown>;
   audit?: Record<string, unknown>;
   crypto?: Record<string, unknown>;
   auth?: Record<string, unknown>;
@@ -34,7 +35,7 @@ export interface TestServer {
   /** PEM file of the chain /cacerts returns, for --cacert. */
   caPath: string;
   /** Certificates the local CA recorded so far. */
-  issuedCount(): number;
+  issuedCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,6 +48,7 @@ export async function startTestServer(config: TestConfig = {}): Promise<TestServ
   const doc: Record<string, unknown> = {
     server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
     metrics: { bind: "127.0.0.1:0", ...config.metrics },
+    publish: { bind: "127.0.0.1:0", ...config.publish },
     est: config.est ?? {},
     crypto: config.crypto ?? {},
     auth: config.auth ?? {},

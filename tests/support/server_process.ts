@@ -57,11 +57,16 @@ export async function spawnServer(
 
 /**
  * Writes server.toml into a fresh directory: `[server]` with a loopback bind on
- * `port` plus `serverKeys`, metrics on port 0, then the `sections` given.
+ * `port` plus `serverKeys`, metrics (and publishing, unless `sections` has it) on port 0, then the `sections` given.
  */
 export async function configDirWith(port: number, serverKeys: string, sections: string): Promise<string> {
   const dir = await tempDir({ prefix: "est-process-" });
+  // A test that gives [publish] itself chooses its port.
+  const publish = sections.includes("[publish]") ? "" : '[publish]\nbind = "127.0.0.1:0"\n';
   const server = `[server]\nbind = "127.0.0.1:${port}"\nshutdown_grace = 5\n${serverKeys}\n`;
-  await Deno.writeTextFile(join(dir, "server.toml"), `${server}[metrics]\nbind = "127.0.0.1:0"\n${sections}`);
+  await Deno.writeTextFile(
+    join(dir, "server.toml"),
+    `${server}[metrics]\nbind = "127.0.0.1:0"\n${publish}${sections}`,
+  );
   return dir;
 }

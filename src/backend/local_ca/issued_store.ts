@@ -1,40 +1,14 @@
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import {
+  type IssuedRecord,
+  type ListFilter,
+  REVOCATION_REASONS,
+  type RevocationReason,
+  type RevokedEntry,
+  type StoredRecord,
+} from "./issuance_store.ts";
 
-/** One certificate the local CA issued, as recorded. */
-export interface IssuedRecord {
-  serial: string;
-  subject: string;
-  sans: string[];
-  notBefore: Date;
-  notAfter: Date;
-  requester: string;
-  operation: "simpleenroll" | "simplereenroll" | "server-tls";
-  label?: string;
-  issuedAt: Date;
-  /** The serial this certificate renews (simplereenroll). */
-  renews?: string;
-  der: Uint8Array<ArrayBuffer>;
-}
-
-/** RFC 5280 CRLReason names accepted for revocation. */
-export const REVOCATION_REASONS = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "certificateHold",
-  "privilegeWithdrawn",
-  "aACompromise",
-] as const;
-export type RevocationReason = typeof REVOCATION_REASONS[number];
-
-/** A recorded certificate plus its revocation state. */
-export interface StoredRecord extends IssuedRecord {
-  revokedAt?: Date;
-  revocationReason?: string;
-}
+export { type IssuedRecord, REVOCATION_REASONS, type RevocationReason, type StoredRecord };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS certificates (
@@ -54,6 +28,7 @@ CREATE TABLE IF NOT EXISTS certificates (
 );
 CREATE INDEX IF NOT EXISTS certificates_subject ON certificates(subject);
 CREATE INDEX IF NOT EXISTS certificates_requester ON certificates(requester, issued_at);
+CREATE INDEX IF NOT EXISTS certificates_revoked ON certificates(revoked_at) WHERE revoked_at IS NOT NULL;
 PRAGMA user_version = 1;
 `;
 
@@ -109,6 +84,8 @@ export class IssuedStore {
   readonly #count: StatementSync;
   readonly #revoke: StatementSync;
   readonly #issuedSince: StatementSync;
+  readonly #revoked: StatementSync;
+  readonly #marker: StatementSync;
 
   constructor(path: string) {
     this.#path = path;
@@ -124,6 +101,13 @@ export class IssuedStore {
     );
     this.#revoke = this.#db.prepare(
       "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ? AND revoked_at IS NULL",
+    );
+    this.#revoked = this.#db.prepare(
+      `SELECT serial, revoked_at, revocation_reason FROM certificates
+       WHERE revoked_at IS NOT NULL ORDER BY revoked_at`,
+    );
+    this.#marker = this.#db.prepare(
+      "SELECT COUNT(*) AS n, MAX(revoked_at) AS last FROM certificates WHERE revoked_at IS NOT NULL",
     );
   }
 
@@ -194,6 +178,42 @@ export class IssuedStore {
       oldest: string | null;
     };
     return { count: Number(row.n), oldest: row.oldest === null ? undefined : new Date(row.oldest) };
+  /** Every revoked certificate, oldest revocation first. */
+  revoked(): RevokedEntry[] {
+    return (this.#revoked.all() as Pick<Row, "serial" | "revoked_at" | "revocation_reason">[]).map((row) => ({
+      serial: row.serial,
+      revokedAt: new Date(row.revoked_at!),
+      reason: (row.revocation_reason ?? "unspecified") as RevocationReason,
+    }));
+  }
+
+  /** Changes whenever a revocation is added (by this or any other connection). */
+  revocationMarker(): string {
+    const { n, last } = this.#marker.get() as { n: number | bigint; last: string | null };
+    return `${n}:${last ?? ""}`;
+  }
+
+  /** The records `filter` selects, newest first. */
+  list(filter: ListFilter, now = new Date()): StoredRecord[] {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (filter.status === "revoked") where.push("revoked_at IS NOT NULL");
+    if (filter.status === "valid" || filter.status === "expired") {
+      where.push(`revoked_at IS NULL AND not_after ${filter.status === "valid" ? ">" : "<="} ?`);
+      params.push(now.toISOString());
+    }
+    if (filter.subject !== undefined) {
+      where.push("instr(lower(subject), lower(?)) > 0");
+      params.push(filter.subject);
+    }
+    if (filter.since !== undefined) {
+      where.push("issued_at >= ?");
+      params.push(filter.since.toISOString());
+    }
+    const sql = `SELECT * FROM certificates${where.length ? ` WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY issued_at DESC, serial LIMIT ?`;
+    params.push(filter.limit ?? -1);
+    return (this.#db.prepare(sql).all(...params) as unknown as Row[]).map(fromRow);
   }
 
   count(): number {

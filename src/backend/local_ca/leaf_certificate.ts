@@ -4,25 +4,39 @@ import {
   type ASN1Encodable,
   ASN1GeneralizedTime,
   ASN1Integer,
+  ASN1Null,
   ASN1ObjectIdentifier,
   ASN1OctetString,
   ASN1UTCTime,
   encodeObjectIdentifier,
 } from "@oslojs/asn1";
-import { AsnConvert } from "@peculiar/asn1-schema";
 import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
-import { x509SignaturesOf } from "../../crypto/x509_signatures.ts";
 import { constructed, contextTag, der, SEQUENCE } from "../../der/elements.ts";
 import type { SubjectKey } from "../../pki/csr.ts";
 import type { SubjectAltName } from "../../pki/subject_alt_name.ts";
 import { NAMED_OIDS } from "../../pki/oids.ts";
 import type { CaMaterial } from "./ca_material.ts";
+import { CaSigner } from "./ca_signer.ts";
 
 const SKI_OID = "2.5.29.14";
 const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(NAMED_OIDS.subjectAltName)));
 const SKI_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SKI_OID)));
 const CRITICAL = der(new ASN1Boolean(true));
+/** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not check the OCSP signer's status. */
+const OCSP_NO_CHECK = extension(
+  der(new ASN1ObjectIdentifier(encodeObjectIdentifier("1.3.6.1.5.5.7.48.1.5"))),
+  false,
+  der(new ASN1Null()),
+);
+
+/** Where relying parties find the CA's revocation status: written into every certificate issued. */
+export interface PublicationUrls {
+  /** The CRL (CRL Distribution Points extension). */
+  crl: string;
+  /** The OCSP responder (Authority Information Access extension). */
+  ocsp: string;
+}
 
 /** What goes into one end-entity certificate. */
 export interface LeafRequest {
@@ -38,6 +52,8 @@ export interface LeafRequest {
   validityDays: number;
   extendedKeyUsage: string[];
   now: Date;
+  /** An OCSP responder's own certificate: digitalSignature only, with id-pkix-ocsp-nocheck. */
+  ocspNoCheck?: boolean;
 }
 
 /** A signed certificate and the validity it was given. */
@@ -74,26 +90,31 @@ const END_ENTITY = new Uint8Array(new x509.BasicConstraintsExtension(false, unde
  */
 export class LeafIssuer {
   readonly #ca: CaMaterial;
-  readonly #signing: Algorithm;
+  readonly #signer: CaSigner;
   readonly #signatureAlgorithm: Uint8Array<ArrayBuffer>;
   readonly #issuer: Uint8Array<ArrayBuffer>;
   readonly #authorityKeyId: Uint8Array<ArrayBuffer>;
+  /** The CRL Distribution Points and Authority Information Access extensions, when published. */
+  readonly #publication: Uint8Array<ArrayBuffer>[];
   readonly #keyUsages = new Map<number, Uint8Array<ArrayBuffer>>();
   readonly #extendedKeyUsages = new Map<string, Uint8Array<ArrayBuffer>>();
 
-  private constructor(ca: CaMaterial, authorityKeyId: Uint8Array<ArrayBuffer>) {
+  private constructor(ca: CaMaterial, authorityKeyId: Uint8Array<ArrayBuffer>, urls?: PublicationUrls) {
     this.#ca = ca;
-    // As @peculiar/x509 combines them: the key's own parameters (curve, RSA hash) win.
-    this.#signing = { hash: "SHA-256", ...ca.algorithm.signing, ...ca.key.algorithm } as Algorithm;
-    const algorithmId = new x509.AlgorithmProvider().toAsnAlgorithm(this.#signing);
-    this.#signatureAlgorithm = new Uint8Array(AsnConvert.serialize(algorithmId));
+    this.#signer = CaSigner.of(ca);
+    this.#signatureAlgorithm = this.#signer.algorithmDer;
     this.#issuer = new Uint8Array(ca.cert.subjectName.toArrayBuffer());
     this.#authorityKeyId = authorityKeyId;
+    this.#publication = urls === undefined ? [] : [
+      new Uint8Array(new x509.CRLDistributionPointsExtension([urls.crl]).rawData),
+      new Uint8Array(new x509.AuthorityInfoAccessExtension({ ocsp: urls.ocsp }).rawData),
+    ];
   }
 
-  /** The issuer for `ca` (derives its authority key identifier). */
-  static async create(ca: CaMaterial): Promise<LeafIssuer> {
-    return new LeafIssuer(ca, new Uint8Array((await authorityKeyIdentifier(ca.cert, ca.crypto)).rawData));
+  /** The issuer for `ca` (derives its authority key identifier), pointing at `urls` when given. */
+  static async create(ca: CaMaterial, urls?: PublicationUrls): Promise<LeafIssuer> {
+    const authorityKeyId = new Uint8Array((await authorityKeyIdentifier(ca.cert, ca.crypto)).rawData);
+    return new LeafIssuer(ca, authorityKeyId, urls);
   }
 
   /** Signs an end-entity certificate for `req`. */
@@ -105,10 +126,12 @@ export class LeafIssuer {
     const keyId = createHash("sha1").update(req.publicKey.bits).digest();
     const extensions = [
       END_ENTITY,
-      this.#keyUsage(keyUsageFor(req.publicKey.kind)),
+      this.#keyUsage(req.ocspNoCheck ? x509.KeyUsageFlags.digitalSignature : keyUsageFor(req.publicKey.kind)),
       extension(SKI_TYPE, false, der(new ASN1OctetString(keyId))),
       this.#authorityKeyId,
+      ...this.#publication,
     ];
+    if (req.ocspNoCheck) extensions.push(OCSP_NO_CHECK);
     if (req.extendedKeyUsage.length > 0) extensions.push(this.#extendedKeyUsage(req.extendedKeyUsage));
     if (req.san) {
       // RFC 5280 §4.2.1.6: with an empty subject the SAN must be critical.
@@ -125,7 +148,7 @@ export class LeafIssuer {
       req.publicKey.spki,
       constructed(contextTag(3), [constructed(SEQUENCE, extensions)]),
     ]);
-    const signature = await x509SignaturesOf(this.#ca.crypto).sign(this.#signing, this.#ca.key, tbs);
+    const signature = await this.#signer.sign(tbs);
     const certificate = constructed(SEQUENCE, [
       tbs,
       this.#signatureAlgorithm,
@@ -182,7 +205,10 @@ function timeOf(ms: number): ASN1Encodable {
 }
 
 /** The CA's own key identifier when it has one, else one derived from its public key. */
-function authorityKeyIdentifier(caCert: x509.X509Certificate, crypto: Crypto): Promise<x509.Extension> {
+export function authorityKeyIdentifier(
+  caCert: x509.X509Certificate,
+  crypto: Crypto,
+): Promise<x509.Extension> {
   const ski = caCert.extensions.find((e) => e.type === SKI_OID) as
     | x509.SubjectKeyIdentifierExtension
     | undefined;

@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import * as x509 from "@peculiar/x509";
 import type { LocalCaConfig } from "../../config/components.ts";
 import type { ParsedCsr } from "../../pki/csr.ts";
@@ -10,11 +8,13 @@ import { BadRequestError, UnavailableError } from "../../errors.ts";
 import type { CheckResult } from "../../realm/realm.ts";
 import type { Backend, EnrollContext, IssuedCertificate } from "../backend.ts";
 import { type CaMaterial, loadOrCreateCa } from "./ca_material.ts";
-import { IssuedRecorder } from "./issued_recorder.ts";
-import { type IssuedRecord, IssuedStore } from "./issued_store.ts";
+import type { IssuedRecord } from "./issued_store.ts";
+import { type IssuanceStore, SerialTakenError } from "./issuance_store.ts";
+import { openSqliteStore } from "./open_issuance_store.ts";
+import { SqliteIssuanceStore } from "./sqlite_issuance_store.ts";
 import { toPem } from "../../encoding/pem.ts";
 import { exportPrivateKeyPem } from "./key_algorithms.ts";
-import { type IssuedLeaf, LeafIssuer } from "./leaf_certificate.ts";
+import { type IssuedLeaf, LeafIssuer, type LeafRequest, type PublicationUrls } from "./leaf_certificate.ts";
 import { randomSerialHex } from "./serial.ts";
 
 /** A certificate for this server's own TLS listener. */
@@ -24,37 +24,43 @@ export interface ServerTlsMaterial {
   notAfter: Date;
 }
 
-/** A record refused because its serial is already in the store. */
-const SERIAL_TAKEN = /UNIQUE constraint failed: certificates\.serial/;
-
-/** The embedded CA: issues from a key it holds and records every issuance in node:sqlite. */
+/** The embedded CA: issues from a key it holds and records every issuance in its issuance store. */
 export class LocalCaBackend implements Backend {
   private constructor(
     readonly ca: CaMaterial,
-    private readonly issuer: LeafIssuer,
-    private readonly store: IssuedStore,
-    private readonly recorder: IssuedRecorder,
+    private issuer: LeafIssuer,
+    /** Where issuances and revocations are kept (read by the CRL and OCSP publishers too). */
+    readonly store: IssuanceStore,
     private readonly config: LocalCaConfig,
     private readonly serials: () => string,
   ) {}
 
   /**
-   * Loads (or creates on first start) the CA and opens its store under
-   * `stateDir`. `serials` makes certificate serials (random unless a test says).
+   * Loads (or creates on first start) the CA and opens its store: `store`
+   * when given, else the SQLite file under `stateDir`. `serials` makes
+   * certificate serials (random unless a test says).
    */
   static async open(
     config: LocalCaConfig,
     stateDir: string,
     serials: () => string = randomSerialHex,
     crypto: Crypto = globalThis.crypto,
+    store?: IssuanceStore,
   ): Promise<LocalCaBackend> {
     const ca = await loadOrCreateCa(config, stateDir, crypto);
-    const dir = join(stateDir, "local-ca");
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const issuer = await LeafIssuer.create(ca);
-    const path = join(dir, "issued.sqlite");
-    const store = new IssuedStore(path);
-    return new LocalCaBackend(ca, issuer, store, new IssuedRecorder(store), config, serials);
+    return new LocalCaBackend(
+      ca,
+      issuer,
+      store ?? openSqliteStore(stateDir),
+      config,
+      serials,
+    );
+  }
+
+  /** From now on, issued certificates point relying parties at this CRL and OCSP responder. */
+  async publishAt(urls: PublicationUrls): Promise<void> {
+    this.issuer = await LeafIssuer.create(this.ca, urls);
   }
 
   caCerts(): Promise<Uint8Array<ArrayBuffer>[]> {
@@ -71,10 +77,10 @@ export class LocalCaBackend implements Backend {
   }
 
   /** Looks the certificate up in the store when this CA issued it. */
-  isRevoked(certificate: x509.X509Certificate): Promise<boolean> {
-    if (certificate.issuer !== this.ca.cert.subject) return Promise.resolve(false);
-    const record = this.storeCall(() => this.store.get(certificate.serialNumber.toLowerCase()));
-    return Promise.resolve(record?.revokedAt !== undefined);
+  async isRevoked(certificate: x509.X509Certificate): Promise<boolean> {
+    if (certificate.issuer !== this.ca.cert.subject) return false;
+    const record = await this.storeCall(() => this.store.get(certificate.serialNumber.toLowerCase()));
+    return record?.revokedAt !== undefined;
   }
 
   /** Issues a certificate from a key pair this server holds (its own TLS certificate). */
@@ -113,17 +119,7 @@ export class LocalCaBackend implements Backend {
       extendedKeyUsage: ["1.3.6.1.5.5.7.3.1"],
       now: new Date(),
     });
-    this.store.record(
-      this.recordOf(
-        leaf,
-        serial,
-        jssDnString(subject),
-        san,
-        "server-tls",
-        "(server)",
-        undefined,
-      ),
-    );
+    await this.store.record(this.recordOf(leaf, serial, jssDnString(subject), san, "server-tls", "(server)"));
     const chain = [leaf.der, ...this.ca.chainDer.slice(0, -1)];
     return {
       certPem: chain.map((der) => toPem(der, "CERTIFICATE")).join(""),
@@ -132,22 +128,43 @@ export class LocalCaBackend implements Backend {
     };
   }
 
-  health(): Promise<CheckResult> {
+  /**
+   * Issues a certificate for a key this server holds and records it, with
+   * `purpose`'s profile: the OCSP signing certificate of the responder.
+   */
+  async issueOwn(
+    publicKey: LeafRequest["publicKey"],
+    subjectDer: Uint8Array<ArrayBuffer>,
+    purpose: Pick<LeafRequest, "extendedKeyUsage" | "validityDays" | "ocspNoCheck">,
+  ): Promise<IssuedLeaf & { serialHex: string }> {
+    const serial = this.serials();
+    const leaf = await this.issuer.issue({
+      serialHex: serial,
+      subjectDer,
+      publicKey,
+      now: new Date(),
+      ...purpose,
+    });
+    await this.store.record(
+      this.recordOf(leaf, serial, jssDnString(subjectDer), undefined, "ocsp-signing", "(server)"),
+    );
+    return { ...leaf, serialHex: serial };
+  }
+
+  async health(): Promise<CheckResult> {
     try {
-      this.store.ping();
+      await this.store.ping();
     } catch (err) {
-      return Promise.resolve({ ok: false, detail: `issued-certificate store: ${(err as Error).message}` });
+      return { ok: false, detail: `issued-certificate store: ${(err as Error).message}` };
     }
     if (this.ca.cert.notAfter.getTime() <= Date.now()) {
-      return Promise.resolve({ ok: false, detail: "CA certificate has expired" });
+      return { ok: false, detail: "CA certificate has expired" };
     }
-    return Promise.resolve({ ok: true });
+    return { ok: true };
   }
 
   close(): Promise<void> {
-    this.recorder.close();
-    this.store.close();
-    return Promise.resolve();
+    return this.store.close();
   }
 
   /**
@@ -156,11 +173,20 @@ export class LocalCaBackend implements Backend {
    * every listener thread).
    */
   issuedSince(requester: string, label: string | undefined, since: Date): { count: number; oldest?: Date } {
-    return this.storeCall(() => this.store.issuedSince(requester, label, since));
+    if (!(this.store instanceof SqliteIssuanceStore)) {
+      throw new UnavailableError(
+        "Issuance quotas count from the SQLite store; the PostgreSQL store does not count yet",
+      );
+    }
+    try {
+      return this.store.issuedSince(requester, label, since);
+    } catch (err) {
+      throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
+    }
   }
 
   /** The number of certificates recorded (for tests and operators). */
-  issuedCount(): number {
+  issuedCount(): Promise<number> {
     return this.store.count();
   }
 
@@ -199,16 +225,16 @@ export class LocalCaBackend implements Backend {
         renews,
       );
       // An issuance that cannot be recorded is not handed out.
-      const failure = await this.recorder.record(record).then(() => undefined, (err: Error) => err);
+      const failure = await this.store.record(record).then(() => undefined, (err: Error) => err);
       if (failure === undefined) return { der: leaf.der, serialHex: serial };
-      if (attempt === 1 && SERIAL_TAKEN.test(failure.message)) continue;
+      if (attempt === 1 && failure instanceof SerialTakenError) continue;
       throw new UnavailableError(`Issued-certificate store unavailable: ${failure.message}`);
     }
   }
 
-  private storeCall<T>(fn: () => T): T {
+  private async storeCall<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return fn();
+      return await fn();
     } catch (err) {
       throw new UnavailableError(`Issued-certificate store unavailable: ${(err as Error).message}`);
     }
@@ -222,7 +248,7 @@ export class LocalCaBackend implements Backend {
     san: SubjectAltName | undefined,
     operation: IssuedRecord["operation"],
     requester: string,
-    label: string | undefined,
+    label?: string,
     renews?: string,
   ): IssuedRecord {
     return {

@@ -1,7 +1,8 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { EstConfig } from "../../config/load.ts";
-import { IssuedStore, REVOCATION_REASONS, type RevocationReason, type StoredRecord } from "./issued_store.ts";
+import { storeOptionsOf } from "../../config/store_schema.ts";
+import type { IssuanceStore } from "./issuance_store.ts";
+import { REVOCATION_REASONS, type RevocationReason, type StoredRecord } from "./issued_store.ts";
+import { openIssuanceStore } from "./open_issuance_store.ts";
 
 /** The outcome of a revocation request. */
 export type RevokeOutcome =
@@ -22,25 +23,35 @@ export function isRevocationReason(reason: string): reason is RevocationReason {
 }
 
 /**
- * Revokes a certificate the local CA issued, in its store. A running server
- * sees the change on the next request that presents the certificate.
+ * Opens the issuance store `config` names, for a command run beside the
+ * server; undefined when the backend is not the local CA or a SQLite store
+ * does not exist yet (nothing was issued).
  */
-export function revokeCertificate(
+export function openConfiguredStore(config: EstConfig): Promise<IssuanceStore | undefined> {
+  if (config.backend.kind !== "local-ca") return Promise.resolve(undefined);
+  return openIssuanceStore(storeOptionsOf(config.store), config.server.state_dir, false);
+}
+
+/**
+ * Revokes a certificate the local CA issued, in its store. A running server
+ * refuses the certificate on its next request, answers "revoked" over OCSP at
+ * once, and publishes a new CRL within `[publish] poll_interval`.
+ */
+export async function revokeCertificate(
   config: EstConfig,
   serialHex: string,
   reason: RevocationReason,
-): RevokeOutcome {
+): Promise<RevokeOutcome> {
   if (config.backend.kind !== "local-ca") throw new Error("revocation is done by the CA for this backend");
-  const path = join(config.server.state_dir, "local-ca", "issued.sqlite");
-  if (!existsSync(path)) return { status: "unknown-serial" };
-  const store = new IssuedStore(path);
+  const store = await openConfiguredStore(config);
+  if (store === undefined) return { status: "unknown-serial" };
   try {
-    const record = store.get(serialHex);
+    const record = await store.get(serialHex);
     if (record === undefined) return { status: "unknown-serial" };
     if (record.revokedAt !== undefined) return { status: "already-revoked", record };
-    store.revoke(serialHex, reason);
-    return { status: "revoked", record: store.get(serialHex)! };
+    await store.revoke(serialHex, reason);
+    return { status: "revoked", record: (await store.get(serialHex))! };
   } finally {
-    store.close();
+    await store.close();
   }
 }
