@@ -123,7 +123,7 @@ Deno.test(
     await Deno.writeTextFile(
       join(root, "etc/pki/est/server.toml"),
       `[server]\nbind = "127.0.0.1:${port}"\nstate_dir = "${root}/var/lib/pki-est"\nshutdown_grace = 1\n` +
-        `[metrics]\nbind = "127.0.0.1:0"\n[backend]\nclass = "local-ca"\nsubject = "CN=Rollback Rehearsal CA"\n` +
+        `[metrics]\nbind = "127.0.0.1:0"\n[publish]\nbind = "127.0.0.1:0"\n[backend]\nclass = "local-ca"\nsubject = "CN=Rollback Rehearsal CA"\n` +
         `[realm]\nclass = "in-memory"\nusername = "alice"\npassword = "rehearsal-pass"\nroles = "estclient"\n`,
     );
     await writeBinary(join(root, "usr/local/bin/pki-est-server"), "version 1");

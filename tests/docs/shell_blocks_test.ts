@@ -51,7 +51,7 @@ async function repositoryCopy(port: number, metricsPort: number): Promise<string
     toml,
     `${
       text.replace('"127.0.0.1:8443"', `"127.0.0.1:${port}"`)
-    }\n[metrics]\nbind = "127.0.0.1:${metricsPort}"\n`,
+    }\n[metrics]\nbind = "127.0.0.1:${metricsPort}"\n[publish]\nbind = "127.0.0.1:0"\n`,
   );
   const bin = join(repo, "test-bin");
   await Deno.mkdir(bin);

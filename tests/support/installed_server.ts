@@ -9,7 +9,7 @@ export async function defaultConfigCopy(root: string, port: number, metricsPort 
   if (bound === toml) throw new Error("config/server.toml no longer binds 127.0.0.1:8443");
   await Deno.writeTextFile(
     join(dir, "server.toml"),
-    `${bound}\n[metrics]\nbind = "127.0.0.1:${metricsPort}"\n`,
+    `${bound}\n[metrics]\nbind = "127.0.0.1:${metricsPort}"\n[publish]\nbind = "127.0.0.1:0"\n`,
   );
   return dir;
 }
