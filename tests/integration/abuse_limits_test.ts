@@ -20,8 +20,8 @@ const tmp = await tempDir({ prefix: "est-limits-" });
 const csr = (await makeCsr(tmp, "/CN=alice")).csrDer;
 
 /** Certificates issued to clients (the store also holds the server's own TLS certificate). */
-function issued(srv: TestServer): number {
-  return srv.issuedCount() - 1;
+async function issued(srv: TestServer): Promise<number> {
+  return (await srv.issuedCount()) - 1;
 }
 
 async function refusals(srv: TestServer): Promise<Record<string, number>> {
@@ -86,7 +86,7 @@ Deno.test(
       assert.match(locked.text, /Too many failed authentications/);
       const cacerts = await client.request("cacerts");
       assert.equal(cacerts.status, 200, "the server keeps serving");
-      assert.equal(issued(srv), 0);
+      assert.equal(await issued(srv), 0);
       const counted = await refusals(srv);
       assert.ok(counted.user_lockout >= 988, JSON.stringify(counted));
 
@@ -115,7 +115,7 @@ Deno.test("limits: failures from one address lock the address, whatever the user
     assert.equal(res.status, 429);
     assert.match(res.text, /from this address/);
     assertRetryAfter(res.headers, 60);
-    assert.equal(issued(srv), 0);
+    assert.equal(await issued(srv), 0);
     assert.ok((await refusals(srv)).address_lockout >= 6);
   } finally {
     client.close();
@@ -137,7 +137,7 @@ Deno.test(
       assert.deepEqual(enrolls.map((r) => r.status), [200, 200, 200, 429, 429]);
       assert.match(enrolls[3].text, /Too many requests for this user/);
       assertRetryAfter(enrolls[3].headers, 2);
-      assert.equal(issued(srv), 3);
+      assert.equal(await issued(srv), 3);
       const rest = [];
       for (let i = 0; i < 10; i++) rest.push(await client.request("cacerts"));
       assert.ok(rest.some((r) => r.status === 200));
@@ -172,7 +172,7 @@ Deno.test("limits: the issuance quota (server-wide and per label) holds across a
       (await client.enroll(csr, ALICE.user, "iot")).status,
       (await client.enroll(csr, ALICE.user, "iot")).status,
     ], [200, 429]);
-    assert.equal(issued(srv), 4);
+    assert.equal(await issued(srv), 4);
     assert.ok((await refusals(srv)).issuance_quota >= 4);
 
     await srv.server.close();
@@ -190,7 +190,7 @@ Deno.test("limits: the issuance quota (server-wide and per label) holds across a
     } finally {
       again.close();
     }
-    assert.equal((restarted.backend as LocalCaBackend).issuedCount() - 1, 4);
+    assert.equal((await (restarted.backend as LocalCaBackend).issuedCount()) - 1, 4);
   } finally {
     client.close();
     await restarted?.close();

@@ -30,7 +30,7 @@ Deno.test(
     });
     try {
       const csr = (await makeCsr(tmp, "/CN=alice")).csrDer.toBase64();
-      const before = srv.issuedCount();
+      const before = await srv.issuedCount();
       const enroll = () =>
         curl(`${srv.base}/simpleenroll`, {
           cacert: srv.caPath,
@@ -64,7 +64,7 @@ Deno.test(
     });
     try {
       const csr = (await makeCsr(tmp, "/CN=alice")).csrDer.toBase64();
-      const before = srv.issuedCount();
+      const before = await srv.issuedCount();
       const res = await curl(`${srv.base}/simpleenroll`, {
         cacert: srv.caPath,
         user: ALICE.user,

@@ -178,6 +178,8 @@ export class IssuedStore {
       oldest: string | null;
     };
     return { count: Number(row.n), oldest: row.oldest === null ? undefined : new Date(row.oldest) };
+  }
+
   /** Every revoked certificate, oldest revocation first. */
   revoked(): RevokedEntry[] {
     return (this.#revoked.all() as Pick<Row, "serial" | "revoked_at" | "revocation_reason">[]).map((row) => ({
