@@ -125,7 +125,11 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     : auditThread?.sink() ?? (path === undefined ? undefined : await AuditLog.open(path));
   const auditSummary = audit && new AuditSummary(audit, settings.auditSummaryIntervalSeconds);
   const limits = settings.limits &&
-    buildLimits(settings.limits, metrics, rawBackend instanceof LocalCaBackend ? rawBackend : undefined);
+    buildLimits(
+      settings.limits,
+      metrics,
+      rawBackend instanceof LocalCaBackend && rawBackend.countsIssuances ? rawBackend : undefined,
+    );
   const pending = new PendingRequests(settings.server.stateDir);
   return {
     crypto,

@@ -167,6 +167,11 @@ export class LocalCaBackend implements Backend {
     return this.store.close();
   }
 
+  /** Whether `issuedSince` can answer (the SQLite store); otherwise quotas keep their own count. */
+  get countsIssuances(): boolean {
+    return this.store instanceof SqliteIssuanceStore;
+  }
+
   /**
    * Certificates `requester` obtained under `label` since `since`, from the
    * store (what issuance quotas count: it survives restarts and is shared by
