@@ -259,7 +259,7 @@ export async function realmCredentialsAndOutage(store: UserStoreFixture, dir: st
     });
   };
   try {
-    const before = srv.issuedCount();
+    const before = await srv.issuedCount();
     const refused: [string, string][] = [
       ...HOSTILE_NAMES.map((name): [string, string] => [name, "Secret.123"]),
       ["est-outage", "wrong"],
@@ -274,7 +274,7 @@ export async function realmCredentialsAndOutage(store: UserStoreFixture, dir: st
       assert.match(res.headers.get("www-authenticate") ?? "", /^Basic realm=/);
       assert.doesNotMatch(res.text, /uid=|SELECT|syntax|ldap|postgres/i, "nothing about the store leaks");
     }
-    assert.equal(srv.issuedCount(), before, "nothing issued");
+    assert.equal(await srv.issuedCount(), before, "nothing issued");
     assert.equal((await attempt(basicHeader("est-outage", "Secret.123"))).status, 200);
     assert.equal((await ready()).status, 200);
 
