@@ -144,6 +144,7 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     connections,
     pending,
   };
+}
 
 /**
  * The local CA's CRL and OCSP: the primary publishes them (unless

@@ -117,7 +117,7 @@ Deno.test(
     const srv = await startTestServer();
     try {
       const client = await aliceCertificate(srv, "ec:P-256");
-      const before = srv.issuedCount();
+      const before = await srv.issuedCount();
       const symmetric = await serverKeyGen(
         srv,
         await csrWithKeyId(DECRYPT_KEY_ID, new Uint8Array([1, 2, 3])),
@@ -134,7 +134,7 @@ Deno.test(
       const noCert = await serverKeyGen(srv, otherKey, { user: ALICE.user });
       assert.equal(noCert.status, 400, noCert.text);
       assert.match(noCert.text, /authenticate with that TLS client certificate/);
-      assert.equal(srv.issuedCount(), before);
+      assert.equal(await srv.issuedCount(), before);
     } finally {
       await srv.close();
     }
