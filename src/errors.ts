@@ -1,6 +1,8 @@
 /**
  * Typed errors that carry their HTTP status. Handlers, seams and codecs throw
  * them; one writer (src/est/error_response.ts) turns them into responses.
+ *
+ * @module
  */
 
 /** Dogtag's exception class for each status, used by `compat = "dogtag"` bodies. */

@@ -1,3 +1,11 @@
+/**
+ * The pluggable components (backend, realm, authorizer): the class names that
+ * select them (Dogtag's and our aliases) and the schema of each one's keys.
+ * Keys keep Dogtag's spelling so its `.conf` files load unchanged.
+ *
+ * @module
+ */
+
 import { resolve } from "node:path";
 import { z } from "zod";
 import { type LdapRealmConfig, ldapRealmSchema } from "./ldap_realm.ts";
@@ -5,12 +13,6 @@ import { readPasswordFile } from "./password_file.ts";
 import { type PostgresqlRealmConfig, postgresqlRealmSchema } from "./postgresql_realm.ts";
 import { extendedKeyUsages } from "./schema.ts";
 import { boolean, integer, stringList, text } from "./values.ts";
-
-/**
- * The pluggable components (backend, realm, authorizer): the class names that
- * select them (Dogtag's and our aliases) and the schema of each one's keys.
- * Keys keep Dogtag's spelling so its `.conf` files load unchanged.
- */
 
 export type ComponentRole = "backend" | "realm" | "authorizer";
 

@@ -3,6 +3,8 @@
  * `#`/`!` comments, `=`/`:`/whitespace separators, backslash line continuations,
  * the escapes `\t \n \r \f \uXXXX`, and a backslash before any other character
  * standing for that character. Each key keeps the line it started on.
+ *
+ * @module
  */
 
 /** One key of a properties file and the line where its logical line began. */

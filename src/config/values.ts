@@ -1,9 +1,11 @@
-import { z } from "zod";
-
 /**
  * Value schemas that accept both native TOML types and the strings a Java
  * properties file can only hold, so one schema serves both sources.
+ *
+ * @module
  */
+
+import { z } from "zod";
 
 /** An integer given as a number or a decimal string, within [min, max]. */
 export function integer(min: number, max: number): z.ZodType<number, unknown> {

@@ -1,11 +1,13 @@
-import { ASN1Class, type ASN1Encodable, ASN1Form, encodeASN1 } from "@oslojs/asn1";
-import { concatChunks } from "../encoding/bytes.ts";
-
 /**
  * DER assembled from elements that are already encoded (certificates, names,
  * keys): the identifier and length are written around their concatenation,
  * so a certificate is embedded without being parsed and re-encoded.
+ *
+ * @module
  */
+
+import { ASN1Class, type ASN1Encodable, ASN1Form, encodeASN1 } from "@oslojs/asn1";
+import { concatChunks } from "../encoding/bytes.ts";
 
 /** An element's class and tag number. */
 export interface Tag {

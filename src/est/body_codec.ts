@@ -1,13 +1,15 @@
-import { pemBlocks } from "../encoding/pem.ts";
-import type { Base64Layout } from "../config/settings.ts";
-import { BadRequestError } from "../errors.ts";
-
 /**
  * The EST body codec (RFC 7030 §4, RFC 8951). Requests: base64 with any
  * whitespace or none, either alphabet, loose padding, a PEM armour, or raw DER;
  * Content-Transfer-Encoding is ignored. Responses: base64, unwrapped plus a
  * final newline unless line wrapping is configured.
+ *
+ * @module
  */
+
+import { pemBlocks } from "../encoding/pem.ts";
+import type { Base64Layout } from "../config/settings.ts";
+import { BadRequestError } from "../errors.ts";
 
 export type { Base64Layout };
 

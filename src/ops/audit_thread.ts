@@ -1,13 +1,15 @@
 /// <reference lib="deno.worker" />
-import { AuditLog } from "./audit_log.ts";
-import type { AuditPortReply, AuditPortRequest } from "./audit_port.ts";
-import type { FromAuditThread, ToAuditThread } from "./audit_writer.ts";
-
 /**
  * The audit writer thread: the one writer of the audit log when several
  * listener threads serve. Each listener has its own port here, so its
  * appends never wait on another listener's event loop.
+ *
+ * @module
  */
+
+import { AuditLog } from "./audit_log.ts";
+import type { AuditPortReply, AuditPortRequest } from "./audit_port.ts";
+import type { FromAuditThread, ToAuditThread } from "./audit_writer.ts";
 
 let log: AuditLog | undefined;
 

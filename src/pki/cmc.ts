@@ -1,8 +1,12 @@
+/**
+ * Full CMC (RFC 5272, RFC 7030 §4.3): what this server checks on a request and how it reports the CA's status.
+ *
+ * @module
+ */
+
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { BadRequestError } from "../errors.ts";
-
-/** Full CMC (RFC 5272, RFC 7030 §4.3): what this server checks on a request and how it reports the CA's status. */
 
 const ID_SIGNED_DATA = "1.2.840.113549.1.7.2";
 const ID_AUTHENTICATED_DATA = "1.2.840.113549.1.9.16.1.2";

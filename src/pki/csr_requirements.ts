@@ -1,13 +1,15 @@
-import type { CsrAttrSpec } from "../config/schema.ts";
-import type { ParsedCsr } from "./csr.ts";
-import { ACCEPTED_SIGNATURE_OIDS } from "./csr_signature_algorithm.ts";
-import { NAMED_OIDS } from "./oids.ts";
-
 /**
  * Holding a CSR against the CSR attributes a label advertises (RFC 7030
  * §4.5): the key type and curve, the signature algorithm, challengePassword,
  * the extensions to request, and any other attribute or subject type named.
+ *
+ * @module
  */
+
+import type { CsrAttrSpec } from "../config/schema.ts";
+import type { ParsedCsr } from "./csr.ts";
+import { ACCEPTED_SIGNATURE_OIDS } from "./csr_signature_algorithm.ts";
+import { NAMED_OIDS } from "./oids.ts";
 
 /** What to leave out: the key and its signature, when the server makes the key (/serverkeygen). */
 export interface RequirementOptions {

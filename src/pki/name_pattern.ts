@@ -1,13 +1,15 @@
-import { OID_COMMON_NAME, SHORT_NAMES } from "./dn.ts";
-import { resolveOid } from "./oids.ts";
-import { GENERAL_NAME_TYPES, type GeneralNameType } from "./subject_alt_name.ts";
-
 /**
  * "TYPE=VALUE" entries naming the subject attributes and subjectAltNames a
  * password principal may put in a CSR. VALUE is `*` (any value),
  * `{identity}` (the principal's user ID or full name, any case) or a literal
  * (compared ignoring case).
+ *
+ * @module
  */
+
+import { OID_COMMON_NAME, SHORT_NAMES } from "./dn.ts";
+import { resolveOid } from "./oids.ts";
+import { GENERAL_NAME_TYPES, type GeneralNameType } from "./subject_alt_name.ts";
 
 /** What a pattern's value accepts. */
 export type ValuePattern = { kind: "any" } | { kind: "identity" } | { kind: "literal"; text: string };

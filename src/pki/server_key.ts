@@ -1,14 +1,16 @@
+/**
+ * Server-side key generation (RFC 7030 §4.4): which key to make, making it,
+ * and the CSR that carries it to the CA. The private key lives only in memory
+ * for the length of one request.
+ *
+ * @module
+ */
+
 import * as x509 from "@peculiar/x509";
 import type { CsrAttrSpec, ServerKeyType } from "../config/schema.ts";
 import { BadRequestError } from "../errors.ts";
 import type { ParsedCsr } from "./csr.ts";
 import { NAMED_OIDS } from "./oids.ts";
-
-/**
- * Server-side key generation (RFC 7030 §4.4): which key to make, making it,
- * and the CSR that carries it to the CA. The private key lives only in memory
- * for the length of one request.
- */
 
 /** A key this server generated for a client: the pair, its PKCS#8 DER and its description. */
 export interface ServerGeneratedKey {

@@ -1,3 +1,13 @@
+/**
+ * subjectAltName read with the in-house DER reader, so that every
+ * GeneralName is enumerated with its tag: nothing is dropped because a
+ * library has no representation for it (otherNames, x400Address,
+ * ediPartyName). A SAN that is not strict DER, has bytes after its names, or
+ * holds a name that does not read is refused as a whole.
+ *
+ * @module
+ */
+
 import { ASN1Class, ASN1Form } from "@oslojs/asn1";
 import {
   childrenOf,
@@ -14,14 +24,6 @@ import {
 import { isStrictDer } from "../der/strict.ts";
 import { CONTROL_CHARACTER } from "./csr_subject.ts";
 import { jssDnString } from "./dn.ts";
-
-/**
- * subjectAltName read with the in-house DER reader, so that every
- * GeneralName is enumerated with its tag: nothing is dropped because a
- * library has no representation for it (otherNames, x400Address,
- * ediPartyName). A SAN that is not strict DER, has bytes after its names, or
- * holds a name that does not read is refused as a whole.
- */
 
 /** The GeneralName choices (RFC 5280 §4.2.1.6), by tag number. */
 export const GENERAL_NAME_TYPES = [

@@ -1,5 +1,3 @@
-import { readBounded } from "../../encoding/bounded_stream.ts";
-
 /**
  * The HTTP client towards the Dogtag CA: one keep-alive connection pool for
  * the life of the backend (Dogtag opens a new client per EST request),
@@ -10,7 +8,11 @@ import { readBounded } from "../../encoding/bounded_stream.ts";
  * fetch with Deno.createHttpClient rather than node:https: its pool is
  * native, and AbortSignal deadlines hold on reused connections (the node:http
  * client's `timeout` does not fire on a reused socket in Deno 2.9).
+ *
+ * @module
  */
+
+import { readBounded } from "../../encoding/bounded_stream.ts";
 
 /** Called once per HTTP exchange with the CA: the call's name, its duration, and whether the CA answered below 500. */
 export type CaCallObserver = (call: string, seconds: number, ok: boolean) => void;

@@ -1,13 +1,15 @@
-import { essence } from "../../encoding/media_type.ts";
-import { type EstError, InternalError, UnavailableError, UpstreamError } from "../../errors.ts";
-import { type CaResponse, CaUnreachableError } from "./ca_client.ts";
-
 /**
  * How the CA's answers become this server's errors, as Dogtag maps them: an
  * authentication or authorisation failure towards the CA is a 500 with
  * Dogtag's message, a PKIException keeps the CA's code and message, and a CA
  * that cannot be reached is a 503.
+ *
+ * @module
  */
+
+import { essence } from "../../encoding/media_type.ts";
+import { type EstError, InternalError, UnavailableError, UpstreamError } from "../../errors.ts";
+import { type CaResponse, CaUnreachableError } from "./ca_client.ts";
 
 /** Dogtag's message when the CA refuses the RA's own credentials (401/403). */
 export const CA_AUTH_FAILED =

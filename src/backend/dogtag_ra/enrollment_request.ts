@@ -1,11 +1,13 @@
-import * as x509 from "@peculiar/x509";
-import { BadRequestError, InternalError } from "../../errors.ts";
-
 /**
  * The JSON of Dogtag's REST API v2 that enrollment uses (names are
  * case-sensitive; unknown properties are kept as they came), and how a
  * profile's CertEnrollmentRequest template is filled in.
+ *
+ * @module
  */
+
+import * as x509 from "@peculiar/x509";
+import { BadRequestError, InternalError } from "../../errors.ts";
 
 /** One attribute of a profile input. */
 export interface ProfileAttribute {

@@ -1,11 +1,13 @@
-import type { HashName } from "./digest_sign.ts";
-import type { EcCurve, KeyFacts } from "./pkey_codec.ts";
-
 /**
  * WebCrypto algorithm parameters as the OpenSSL provider reads them: names
  * are matched case-insensitively and reported in WebCrypto's spelling, and
  * errors are the DOMExceptions WebCrypto throws.
+ *
+ * @module
  */
+
+import type { HashName } from "./digest_sign.ts";
+import type { EcCurve, KeyFacts } from "./pkey_codec.ts";
 
 /** The signature algorithms served through OpenSSL; anything else goes to the built-in WebCrypto. */
 export type SigningAlgorithmName = "ECDSA" | "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "Ed25519";

@@ -1,12 +1,14 @@
+/**
+ * ECDSA signatures between OpenSSL's DER `Ecdsa-Sig-Value` and WebCrypto's
+ * fixed-width r||s, through libcrypto's own ECDSA_SIG codec.
+ *
+ * @module
+ */
+
 import { drainErrors } from "./error_queue.ts";
 import { decodeWhole } from "./der_decode.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { Cursor } from "./native_memory.ts";
-
-/**
- * ECDSA signatures between OpenSSL's DER `Ecdsa-Sig-Value` and WebCrypto's
- * fixed-width r||s, through libcrypto's own ECDSA_SIG codec.
- */
 
 /** DER to r||s with `size` bytes each; null when the DER is not one signature or a value is too wide. */
 export function ecdsaDerToRaw(

@@ -1,10 +1,12 @@
-import { createPrivateKey, createPublicKey } from "node:crypto";
-import type { EcCurve } from "./pkey_codec.ts";
-
 /**
  * Key formats OpenSSL's DER decoders do not read directly (JWK, raw EC
  * points), converted to SPKI or PKCS#8 DER through node:crypto.
+ *
+ * @module
  */
+
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import type { EcCurve } from "./pkey_codec.ts";
 
 /** A JWK as DER: PKCS#8 when it holds a private part, SPKI otherwise. DataError when unreadable. */
 export function jwkToDer(jwk: JsonWebKey): { type: "private" | "public"; der: Uint8Array<ArrayBuffer> } {

@@ -2,6 +2,8 @@
  * The libcrypto (OpenSSL 3) functions this server calls, bound with
  * Deno.dlopen. Only stable OpenSSL 3.0 API is used; every call is synchronous
  * on the calling thread, so the per-thread error queue is the caller's.
+ *
+ * @module
  */
 
 const SYMBOLS = {

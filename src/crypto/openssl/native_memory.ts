@@ -2,6 +2,8 @@
  * Passing bytes and pointers across the FFI boundary: C strings, the address
  * of a JS buffer (for OpenSSL's `unsigned char **` cursors) and one-slot
  * out-parameters.
+ *
+ * @module
  */
 
 const encoder = new TextEncoder();

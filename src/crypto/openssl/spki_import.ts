@@ -1,3 +1,13 @@
+/**
+ * SubjectPublicKeyInfo import. OpenSSL 3.0's generic DER decoder (d2i_PUBKEY)
+ * costs ~90 µs per key; for the common EC and RSA keys the SPKI is read in
+ * JavaScript and the key built with EVP_PKEY_fromdata (~20 µs), which checks the
+ * EC point is on the curve just the same. Anything else, or anything shaped
+ * unexpectedly, goes to d2i_PUBKEY, which has the last word.
+ *
+ * @module
+ */
+
 import {
   childrenOf,
   contentsOf,
@@ -15,14 +25,6 @@ import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, OutSlot } from "./native_memory.ts";
 import { keyKind, parseSpki } from "./pkey_codec.ts";
-
-/**
- * SubjectPublicKeyInfo import. OpenSSL 3.0's generic DER decoder (d2i_PUBKEY)
- * costs ~90 µs per key; for the common EC and RSA keys the SPKI is read in
- * JavaScript and the key built with EVP_PKEY_fromdata (~20 µs), which checks the
- * EC point is on the curve just the same. Anything else, or anything shaped
- * unexpectedly, goes to d2i_PUBKEY, which has the last word.
- */
 
 const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
 const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
