@@ -1,11 +1,8 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenPlainHttp, type PlainHttpListener } from "./plain_http_listener.ts";
 
 /** A running metrics listener. */
-export interface MetricsListener {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type MetricsListener = PlainHttpListener;
 
 /** The Prometheus text format's media type. */
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -30,16 +27,5 @@ export async function startMetricsListener(
       res.end(req.method === "HEAD" ? undefined : body);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return await listenPlainHttp(server, host, port);
 }

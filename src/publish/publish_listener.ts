@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenPlainHttp, type PlainHttpListener } from "../ops/plain_http_listener.ts";
 import type { PublishedCrl } from "../backend/local_ca/crl_publisher.ts";
 import { MAX_OCSP_REQUEST_BYTES, type OcspAnswer } from "../backend/local_ca/ocsp_responder.ts";
 import { concatChunks } from "../encoding/bytes.ts";
@@ -15,10 +15,7 @@ export interface Publications {
 }
 
 /** A running publishing listener. */
-export interface PublishListener {
-  readonly port: number;
-  close(): Promise<void>;
-}
+export type PublishListener = PlainHttpListener;
 
 const CRL_TYPE = "application/pkix-crl";
 const OCSP_REQUEST_TYPE = "application/ocsp-request";
@@ -45,18 +42,7 @@ export async function startPublishListener(
   server.requestTimeout = 10_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return await listenPlainHttp(server, host, port);
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, publications: Publications): Promise<void> {
