@@ -18,7 +18,7 @@ import {
 } from "../support/crafted_csr.ts";
 import { generateNames, Random, sanText } from "../support/name_fuzz.ts";
 import { ALICE, startTestServer, type TestServer } from "../support/server.ts";
-import { runOk } from "../support/tools.ts";
+import { rsaCsr } from "../support/pki.ts";
 import { tempDir } from "../support/temp.ts";
 
 /**
@@ -34,23 +34,6 @@ const UPN = "1.3.6.1.4.1.311.20.2.3";
 
 /** Certificates issued to clients (the store also holds the server's own TLS certificate). */
 const issued = async (srv: TestServer) => (await srv.issuedCount()) - 1;
-
-async function rsaCsr(bits: number, exponent: number): Promise<Uint8Array<ArrayBuffer>> {
-  const key = join(tmp, `rsa-${bits}-${exponent}.pem`);
-  await runOk("openssl", [
-    "genpkey",
-    "-algorithm",
-    "RSA",
-    "-pkeyopt",
-    `rsa_keygen_bits:${bits}`,
-    "-pkeyopt",
-    `rsa_keygen_pubexp:${exponent}`,
-    "-out",
-    key,
-  ]);
-  return (await runOk("openssl", ["req", "-new", "-key", key, "-subj", "/CN=alice", "-outform", "DER"]))
-    .stdout;
-}
 
 Deno.test(
   "hostile names: every name is bound to the user; bad encodings are refused; nothing is issued",
@@ -137,13 +120,13 @@ Deno.test(
         },
         {
           name: "RSA exponent 3",
-          csr: await rsaCsr(2048, 3),
+          csr: await rsaCsr(tmp, 2048, 3),
           status: 400,
           message: /^Invalid CSR: RSA public exponent 3 is below the minimum of 65537$/,
         },
         {
           name: "RSA 2047-bit modulus",
-          csr: await rsaCsr(2047, 65537),
+          csr: await rsaCsr(tmp, 2047, 65537),
           status: 400,
           message: /^Invalid CSR: RSA key of 2047 bits is below the minimum of 2048$/,
         },

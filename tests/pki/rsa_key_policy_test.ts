@@ -1,35 +1,17 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
 import { ASN1BitString, ASN1Integer, ASN1Null } from "@oslojs/asn1";
-import { join } from "node:path";
 import { constructed, der, SEQUENCE } from "../../src/der/elements.ts";
 import { parseCsr } from "../../src/pki/csr.ts";
 import { BadRequestError } from "../../src/errors.ts";
 import { craftedCsr, oidDer, simpleName } from "../support/crafted_csr.ts";
-import { runOk } from "../support/tools.ts";
+import { rsaCsr } from "../support/pki.ts";
 import { tempDir } from "../support/temp.ts";
 
 /** RSA keys: the exponent is odd and at least the configured minimum; the modulus is counted in bits. */
 
 const tmp = await tempDir({ prefix: "est-rsa-" });
 const subject = simpleName([["2.5.4.3", "alice"]]);
-
-async function rsaCsr(bits: number, exponent: number): Promise<Uint8Array<ArrayBuffer>> {
-  const key = join(tmp, `${bits}-${exponent}.pem`);
-  await runOk("openssl", [
-    "genpkey",
-    "-algorithm",
-    "RSA",
-    "-pkeyopt",
-    `rsa_keygen_bits:${bits}`,
-    "-pkeyopt",
-    `rsa_keygen_pubexp:${exponent}`,
-    "-out",
-    key,
-  ]);
-  return (await runOk("openssl", ["req", "-new", "-key", key, "-subj", "/CN=alice", "-outform", "DER"]))
-    .stdout;
-}
 
 /** An rsaEncryption SubjectPublicKeyInfo with this modulus and exponent. */
 function rsaSpki(modulus: bigint, exponent: bigint): Uint8Array<ArrayBuffer> {
@@ -50,15 +32,15 @@ async function refused(der: Uint8Array<ArrayBuffer>, message: RegExp, minRsaExpo
 
 Deno.test("rsa: a 2047-bit modulus is below a minimum of 2048 bits", async () => {
   await refused(
-    await rsaCsr(2047, 65537),
+    await rsaCsr(tmp, 2047, 65537),
     /^Invalid CSR: RSA key of 2047 bits is below the minimum of 2048$/,
   );
-  const ok = await parseCsr(await rsaCsr(2048, 65537), { minRsaBits: 2048 });
+  const ok = await parseCsr(await rsaCsr(tmp, 2048, 65537), { minRsaBits: 2048 });
   assert.equal(ok.keyDescription, "RSA 2048");
 });
 
 Deno.test("rsa: exponents 1, even and below 65537 are refused unless configured", async () => {
-  const three = await rsaCsr(2048, 3);
+  const three = await rsaCsr(tmp, 2048, 3);
   await refused(three, /^Invalid CSR: RSA public exponent 3 is below the minimum of 65537$/);
   assert.equal((await parseCsr(three, { minRsaBits: 2048, minRsaExponent: 3 })).keyDescription, "RSA 2048");
   const modulus = (1n << 2047n) + 12345n * 2n + 1n;

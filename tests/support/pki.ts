@@ -187,3 +187,21 @@ export async function renewalCsr(dir: string, certPath: string, keyPath?: string
   const der = (await runOk("openssl", ["req", "-outform", "DER"], pem)).stdout;
   return { keyPath: key, csrDer: der, csrPem: pem };
 }
+
+/** DER of a CSR for CN=alice over a new RSA key of `bits` bits and public exponent `exponent` (openssl). */
+export async function rsaCsr(dir: string, bits: number, exponent: number): Promise<Uint8Array<ArrayBuffer>> {
+  const key = join(dir, `rsa-${bits}-${exponent}-${crypto.randomUUID()}.pem`);
+  await runOk("openssl", [
+    "genpkey",
+    "-algorithm",
+    "RSA",
+    "-pkeyopt",
+    `rsa_keygen_bits:${bits}`,
+    "-pkeyopt",
+    `rsa_keygen_pubexp:${exponent}`,
+    "-out",
+    key,
+  ]);
+  return (await runOk("openssl", ["req", "-new", "-key", key, "-subj", "/CN=alice", "-outform", "DER"]))
+    .stdout;
+}
