@@ -104,10 +104,24 @@ export function oidKey(dotted: string): string {
   return encodeObjectIdentifier(dotted).toHex();
 }
 
-/** The dotted form of an OBJECT IDENTIFIER (for messages and unknown attribute types: not on the hot path). */
+/**
+ * The dotted forms of the OIDs seen most recently, by encoding: every CSR
+ * names the same few, and decoding one costs more than the rest of reading
+ * it. Bounded, so that made-up OIDs cannot grow it.
+ */
+const dottedOids = new Map<string, string>();
+const DOTTED_OIDS_KEPT = 256;
+
+/** The dotted form of an OBJECT IDENTIFIER. */
 export function dottedOidOf(node: DerNode): string {
+  const key = node.raw.toHex();
+  const known = dottedOids.get(key);
+  if (known !== undefined) return known;
   const decoded = asn1js.fromBER(node.raw).result;
-  return decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : "(not an OID)";
+  const dotted = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : "(not an OID)";
+  if (dottedOids.size >= DOTTED_OIDS_KEPT) dottedOids.delete(dottedOids.keys().next().value!);
+  dottedOids.set(key, dotted);
+  return dotted;
 }
 
 /** The bits of a BIT STRING with no unused bits (keys, signatures); undefined otherwise. */

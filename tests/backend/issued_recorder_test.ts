@@ -33,7 +33,7 @@ Deno.test("recorder: concurrent records share transactions and are all committed
   const { batches, records } = recorder.stats();
   assert.equal(records, 200);
   assert.ok(batches < 200, `${batches} transactions for 200 records`);
-  recorder.close();
+  await recorder.close();
   store.close();
 });
 
@@ -49,7 +49,7 @@ Deno.test("recorder: a record that cannot be stored fails alone; the rest of its
   assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
   assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
   assert.equal(store.count(), 3);
-  recorder.close();
+  await recorder.close();
   store.close();
 });
 
@@ -57,7 +57,7 @@ Deno.test("recorder: after close, and when the store fails, records are refused"
   const { store } = await freshStore();
   const recorder = new IssuedRecorder(store);
   const pending = recorder.record(record("c1"));
-  recorder.close();
+  await recorder.close();
   await pending;
   assert.equal(store.count(), 1);
   await assert.rejects(recorder.record(record("c2")), /closed/);
@@ -88,7 +88,7 @@ Deno.test("recorder: while another writer holds the lock, the batch waits withou
   await pending;
   assert.equal(store.count(), 2);
   other.close();
-  recorder.close();
+  await recorder.close();
   store.close();
 });
 
@@ -103,6 +103,66 @@ Deno.test("recorder: a lock held past the deadline fails the batch; later batche
   await recorder.record(record("f2"));
   assert.equal(store.count(), 1);
   other.close();
-  recorder.close();
+  await recorder.close();
+  store.close();
+});
+
+Deno.test("recorder: a record resolves only once a sync begun after its commit has finished", async () => {
+  const { store } = await freshStore();
+  const syncs: { started: number; finish: () => void }[] = [];
+  let committed = 0;
+  const recorder = new IssuedRecorder({
+    recordAll: (records, options) => {
+      const result = store.recordAll(records, options);
+      committed += records.length;
+      return result;
+    },
+    syncLog: () => new Promise<void>((resolve) => syncs.push({ started: committed, finish: resolve })),
+  });
+  let firstDone = false;
+  let secondDone = false;
+  const first = recorder.record(record("s1")).then(() => firstDone = true);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(syncs.length, 1, "one sync for the first commit");
+  assert.equal(firstDone, false, "committed but not yet synced: not resolved");
+  const second = recorder.record(record("s2")).then(() => secondDone = true);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(syncs.length, 1, "the second commit waits for the sync under way to end");
+  syncs[0].finish();
+  await first;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(secondDone, false, "the first sync began before the second commit: it does not cover it");
+  assert.equal(syncs.length, 2);
+  assert.equal(syncs[1].started, 2);
+  syncs[1].finish();
+  await second;
+  await recorder.close();
+  store.close();
+});
+
+Deno.test("recorder: a failed sync rejects the records it was to make durable; the next sync serves later ones", async () => {
+  const { store } = await freshStore();
+  let fail = true;
+  const recorder = new IssuedRecorder({
+    recordAll: (records, options) => store.recordAll(records, options),
+    syncLog: () => fail ? Promise.reject(new Error("EIO: sync failed")) : Promise.resolve(),
+  });
+  await assert.rejects(recorder.record(record("f1")), /EIO: sync failed/);
+  fail = false;
+  await recorder.record(record("f2"));
+  assert.equal(recorder.stats().records, 1);
+  await recorder.close();
+  store.close();
+});
+
+Deno.test("store: the write-ahead log sync makes a commit of the no-wait connection durable", async () => {
+  const dir = await Deno.makeTempDir({ dir: tmp });
+  const path = join(dir, "issued.sqlite");
+  const store = new IssuedStore(path);
+  assert.deepEqual(store.recordAll([record("w1")], { wait: false }), [undefined]);
+  await store.syncLog();
+  await store.syncLog();
+  assert.equal(new DatabaseSync(path, { readOnly: true }).prepare("SELECT COUNT(*) AS n FROM certificates")
+    .get()!.n, 1);
   store.close();
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { openOpensslProvider } from "../../src/crypto/openssl/provider.ts";
+import { ecdsaFastPath } from "../../src/crypto/openssl/ec_verify.ts";
+import { KeyHandles } from "../../src/crypto/openssl/key_handles.ts";
+import { openLibcrypto } from "../../src/crypto/openssl/libcrypto.ts";
+import { OpensslX509Signatures } from "../../src/crypto/openssl/x509_signatures.ts";
 import { type X509SignatureAlgorithm, x509SignaturesOf } from "../../src/crypto/x509_signatures.ts";
 import {
   cliSigns,
@@ -135,4 +139,36 @@ Deno.test("x509 signatures: the signing context kept with a key goes with it; a 
   }
   provider.close();
   await assert.rejects(signatures.sign(algorithmOf(ec), keys.privateKey, message), /closed/);
+});
+
+Deno.test("x509 signatures: ECDSA verification by curve agrees with the EVP path libcrypto takes in FIPS mode", async () => {
+  const { symbols } = openLibcrypto();
+  const fast = new OpensslX509Signatures(symbols, new KeyHandles(symbols));
+  const fips = new OpensslX509Signatures(
+    { ...symbols, EVP_default_properties_is_fips_enabled: () => 1 },
+    new KeyHandles(symbols),
+  );
+  for (const c of SIGNATURE_CASES.filter((c) => c.label.startsWith("ECDSA"))) {
+    const keys = await openssl.crypto.subtle.generateKey(c.generate, true, ["sign", "verify"]) as CryptoKeyPair;
+    const spki = new Uint8Array(await openssl.crypto.subtle.exportKey("spki", keys.publicKey) as ArrayBuffer);
+    const signature = await x509SignaturesOf(openssl.crypto).sign(algorithmOf(c), keys.privateKey, message);
+    const offCurve = spki.slice();
+    offCurve[offCurve.length - 1] ^= 1;
+    const flipped = signature.slice();
+    flipped[flipped.length - 1] ^= 1;
+    // The same signature with its SEQUENCE length in long form: BER, not DER.
+    const notDer = new Uint8Array([0x30, 0x81, signature[1], ...signature.subarray(2)]);
+    const cases: [string, Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>, boolean][] = [
+      ["valid", spki, signature, true],
+      ["flipped signature", spki, flipped, false],
+      ["point off the curve", offCurve, signature, false],
+      ["signature not DER", spki, notDer, false],
+      ["truncated key", spki.subarray(0, spki.length - 2), signature, false],
+    ];
+    for (const [what, key, sig, expected] of cases) {
+      assert.equal(await fast.verify(key, algorithmOf(c), sig, message), expected, `${c.label}: ${what}`);
+      assert.equal(await fips.verify(key, algorithmOf(c), sig, message), expected, `${c.label} (FIPS): ${what}`);
+    }
+    assert.equal(ecdsaFastPath(symbols), true);
+  }
 });

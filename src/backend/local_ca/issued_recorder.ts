@@ -1,6 +1,9 @@
 import { setImmediate } from "node:timers";
 import type { IssuedRecord, IssuedStore } from "./issued_store.ts";
 
+/** What the recorder needs of the store: group writes and a sync of what they committed. */
+export type RecordingStore = Pick<IssuedStore, "recordAll" | "syncLog">;
+
 interface Pending {
   record: IssuedRecord;
   resolve: () => void;
@@ -12,16 +15,20 @@ const BUSY_RETRY_MS = [1, 1, 2, 5, 10, 20, 50];
 
 /**
  * Records issuances with group commit: records that arrive during one turn of
- * the event loop go into one transaction with one full sync to disk, and
- * `record` resolves only once its record is committed. A certificate is
- * handed out only after that, so nothing issued is ever unrecorded, while 64
- * concurrent enrollments cost one sync rather than 64. When another
+ * the event loop go into one transaction, and `record` resolves only once its
+ * record is committed and synced to disk. A certificate is handed out only
+ * after that, so nothing issued is ever unrecorded, while 64 concurrent
+ * enrollments cost one sync rather than 64. The sync runs off the request
+ * thread, and transactions committed while one runs share the next. When another
  * connection holds the write lock (another listener thread), the batch is
  * tried again a little later rather than sleeping the thread in SQLite.
  */
 export class IssuedRecorder {
-  readonly #store: IssuedStore;
+  readonly #store: RecordingStore;
   #queue: Pending[] = [];
+  /** Committed, waiting for a sync that starts after their commit. */
+  #unsynced: Pending[] = [];
+  #syncing?: Promise<void>;
   #scheduled = false;
   #closed = false;
   #batches = 0;
@@ -30,7 +37,7 @@ export class IssuedRecorder {
   #busyTries = 0;
 
   /** `busyDeadlineMs`: how long a batch may wait for a write lock another connection holds. */
-  constructor(store: IssuedStore, private readonly busyDeadlineMs = 5_000) {
+  constructor(store: RecordingStore, private readonly busyDeadlineMs = 5_000) {
     this.#store = store;
   }
 
@@ -51,10 +58,14 @@ export class IssuedRecorder {
     return { batches: this.#batches, records: this.#committed };
   }
 
-  /** Commits what is queued (waiting for the lock if need be); later records are refused. */
-  close(): void {
+  /**
+   * Commits what is queued (waiting for the lock if need be, and syncing) and
+   * waits for the syncs under way; later records are refused.
+   */
+  async close(): Promise<void> {
     this.#flush(true);
     this.#closed = true;
+    await this.#syncing;
   }
 
   #flush(wait: boolean): void {
@@ -72,15 +83,40 @@ export class IssuedRecorder {
     this.#busySince = undefined;
     this.#busyTries = 0;
     this.#batches++;
+    const committed: Pending[] = [];
     batch.forEach((pending, i) => {
       const failure = failures[i];
-      if (failure === undefined) {
-        this.#committed++;
-        pending.resolve();
-      } else {
-        pending.reject(failure);
-      }
+      if (failure === undefined) committed.push(pending);
+      else pending.reject(failure);
     });
+    // A waiting flush committed on the connection that syncs as it commits.
+    if (wait) return this.#settle(committed);
+    this.#unsynced.push(...committed);
+    this.#startSync();
+  }
+
+  #startSync(): void {
+    if (this.#syncing !== undefined || this.#unsynced.length === 0) return;
+    this.#syncing = this.#syncCommitted().finally(() => {
+      this.#syncing = undefined;
+      this.#startSync();
+    });
+  }
+
+  /** Syncs until nothing committed is left unsynced; each sync covers what was committed before it began. */
+  async #syncCommitted(): Promise<void> {
+    while (this.#unsynced.length > 0) {
+      const group = this.#unsynced;
+      this.#unsynced = [];
+      const failure = await this.#store.syncLog().then(() => undefined, (err: Error) => err);
+      if (failure === undefined) this.#settle(group);
+      else for (const pending of group) pending.reject(failure);
+    }
+  }
+
+  #settle(committed: Pending[]): void {
+    this.#committed += committed.length;
+    for (const pending of committed) pending.resolve();
   }
 
   /** Puts `batch` back in front of the queue and tries again shortly, until the deadline. */

@@ -79,6 +79,8 @@ export class IssuedStore {
   readonly #path: string;
   /** A second connection that never waits for the write lock (see recordAll). */
   #noWait?: { db: DatabaseSync; insert: StatementSync };
+  /** The write-ahead log, opened for syncing it (see syncLog). */
+  #wal?: Deno.FsFile;
   readonly #insert: StatementSync;
   readonly #bySerial: StatementSync;
   readonly #count: StatementSync;
@@ -124,7 +126,9 @@ export class IssuedStore {
    * With `wait: false` it does not wait for the write lock when another
    * connection (another listener thread, the revoke command) holds it: it
    * returns "busy" at once, for the caller to try again without blocking its
-   * thread (SQLite's own wait sleeps the thread).
+   * thread (SQLite's own wait sleeps the thread). That connection commits
+   * without syncing (synchronous = NORMAL): the commit is durable once
+   * `syncLog` has resolved after it, which syncs off this thread.
    */
   recordAll(records: readonly IssuedRecord[], options: { wait: boolean }): (Error | undefined)[] | "busy" {
     const { db, insert } = options.wait ? { db: this.#db, insert: this.#insert } : this.#noWaitConnection();
@@ -155,10 +159,21 @@ export class IssuedStore {
     if (!this.#db.isOpen) throw new Error("the issued-certificate store is not open");
     if (this.#noWait === undefined) {
       const db = new DatabaseSync(this.#path);
-      db.exec("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 0;");
+      db.exec("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0;");
       this.#noWait = { db, insert: db.prepare(INSERT) };
     }
     return this.#noWait;
+  }
+
+  /**
+   * Syncs the write-ahead log to disk on a thread of the runtime's pool, so
+   * that what `recordAll` committed without waiting is durable when this
+   * resolves. (In WAL mode the log is the only file a commit writes; SQLite
+   * syncs it itself before every checkpoint.)
+   */
+  async syncLog(): Promise<void> {
+    this.#wal ??= await Deno.open(`${this.#path}-wal`, { read: true });
+    await this.#wal.syncData();
   }
 
   get(serial: string): StoredRecord | undefined {
@@ -228,6 +243,8 @@ export class IssuedStore {
   }
 
   close(): void {
+    this.#wal?.close();
+    this.#wal = undefined;
     if (this.#noWait?.db.isOpen) this.#noWait.db.close();
     if (this.#db.isOpen) this.#db.close();
   }

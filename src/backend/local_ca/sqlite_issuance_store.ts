@@ -66,10 +66,9 @@ export class SqliteIssuanceStore implements IssuanceStore {
   }
 
   /** Commits what is queued, then closes the database. */
-  close(): Promise<void> {
-    this.#recorder.close();
+  async close(): Promise<void> {
+    await this.#recorder.close();
     this.#store.close();
-    return Promise.resolve();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The libcrypto (OpenSSL 3) functions this server calls, bound with
- * Deno.dlopen. Only stable OpenSSL 3.0 API is used; every call is synchronous
+ * Deno.dlopen. Only stable OpenSSL 3.0 API is used (the EC_KEY functions are
+ * deprecated in 3.0 but kept through 3.x; see ec_verify.ts for why); every call is synchronous
  * on the calling thread, so the per-thread error queue is the caller's.
  *
  * @module
@@ -71,6 +72,14 @@ const SYMBOLS = {
   ECDSA_SIG_get0_s: { parameters: ["pointer"], result: "pointer" },
   d2i_ECDSA_SIG: { parameters: ["pointer", "buffer", "i64"], result: "pointer" },
   i2d_ECDSA_SIG: { parameters: ["pointer", "buffer"], result: "i32" },
+
+  EVP_default_properties_is_fips_enabled: { parameters: ["pointer"], result: "i32" },
+  EC_GROUP_new_by_curve_name: { parameters: ["i32"], result: "pointer" },
+  EC_KEY_new: { parameters: [], result: "pointer" },
+  EC_KEY_free: { parameters: ["pointer"], result: "void" },
+  EC_KEY_set_group: { parameters: ["pointer", "pointer"], result: "i32" },
+  EC_KEY_oct2key: { parameters: ["pointer", "buffer", "usize", "pointer"], result: "i32" },
+  ECDSA_verify: { parameters: ["i32", "buffer", "i32", "buffer", "i32", "pointer"], result: "i32" },
 
   EVP_MD_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer" },
   EVP_MD_free: { parameters: ["pointer"], result: "void" },

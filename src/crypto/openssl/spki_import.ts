@@ -24,7 +24,7 @@ import { EC_FIELD_BYTES } from "./algorithms.ts";
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { cString, OutSlot } from "./native_memory.ts";
-import { keyKind, parseSpki } from "./pkey_codec.ts";
+import { type EcCurve, keyKind, parseSpki } from "./pkey_codec.ts";
 
 const EC_PUBLIC_KEY = oidKey("1.2.840.10045.2.1");
 const RSA_ENCRYPTION = oidKey("1.2.840.113549.1.1.1");
@@ -51,8 +51,9 @@ export function importSpki(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>):
   }
 }
 
-type SpkiFields =
-  | { type: "EC"; group: string; point: Uint8Array<ArrayBuffer> }
+/** The fields of an SPKI this module reads itself: an EC or RSA key. */
+export type SpkiFields =
+  | { type: "EC"; group: EcCurve; point: Uint8Array<ArrayBuffer> }
   | { type: "RSA"; modulus: Uint8Array<ArrayBuffer>; exponent: Uint8Array<ArrayBuffer> };
 
 /**
@@ -70,7 +71,7 @@ function otherKey(lib: LibcryptoSymbols, der: Uint8Array<ArrayBuffer>): Deno.Poi
 }
 
 /** The fields of an EC or RSA key; "refused" for a named-curve key that is no key; undefined for anything else. */
-function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | "refused" | undefined {
+export function spkiFields(der: Uint8Array<ArrayBuffer>): SpkiFields | "refused" | undefined {
   try {
     return readSpkiFields(der);
   } catch {

@@ -13,7 +13,8 @@ import { signWithKeptContext } from "./kept_context_sign.ts";
 import type { KeyHandles } from "./key_handles.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 import { type KeyKind, keyKind } from "./pkey_codec.ts";
-import { importSpki } from "./spki_import.ts";
+import { ecdsaFastPath, verifyEcdsa } from "./ec_verify.ts";
+import { importSpki, spkiFields } from "./spki_import.ts";
 
 const KIND_OF: Readonly<Record<SigningAlgorithmName, KeyKind>> = {
   "ECDSA": "ec",
@@ -38,6 +39,13 @@ export class OpensslX509Signatures implements X509Signatures {
   ): Promise<boolean> {
     const scheme = schemeOf(algorithm);
     if (scheme === undefined || signature.byteLength === 0) return Promise.resolve(false);
+    if (scheme.kind === "ec" && scheme.hash !== undefined && ecdsaFastPath(this.lib)) {
+      const fields = spkiFields(spki);
+      if (fields === "refused" || fields?.type === "RSA") return Promise.resolve(false);
+      if (fields?.type === "EC") {
+        return Promise.resolve(verifyEcdsa(this.lib, fields.group, fields.point, scheme.hash, signature, data));
+      }
+    }
     const pkey = importSpki(this.lib, spki);
     if (pkey === null) return Promise.resolve(false);
     try {

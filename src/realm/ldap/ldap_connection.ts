@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Client } from "ldapts";
+import type { Client } from "ldapts";
 import type { LdapRealmConfig } from "../../config/components.ts";
 import { withDeadline } from "../deadline.ts";
 
@@ -28,6 +28,8 @@ export async function openServiceConnection(
   config: LdapRealmConfig,
   tls: ConnectionOptions,
 ): Promise<Client> {
+  // Loaded here, so that a server without a directory realm does not carry the client.
+  const { Client } = await import("ldapts");
   const client = new Client({
     url: config.url,
     connectTimeout: config.connectTimeout * 1000,

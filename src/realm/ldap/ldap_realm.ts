@@ -1,11 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import {
-  type Client,
-  type Entry,
-  EqualityFilter,
-  InvalidCredentialsError,
-  SizeLimitExceededError,
-} from "ldapts";
+import type { Client, Entry } from "ldapts";
 import type { LdapRealmConfig } from "../../config/components.ts";
 import type { CertificateIdentity } from "../certificate_identity.ts";
 import { withDeadline } from "../deadline.ts";
@@ -99,6 +93,8 @@ export class LdapRealm implements Realm {
   }
 
   async #passwordLogin(client: Client, username: string, password: string): Promise<Principal | null> {
+    // A client exists, so the module is loaded already (ldap_connection.ts loads it on first use).
+    const { EqualityFilter, InvalidCredentialsError, SizeLimitExceededError } = await import("ldapts");
     const searchEntries = await client.search(this.#config.usersDN, {
       scope: "one",
       filter: new EqualityFilter({ attribute: "uid", value: username }),
@@ -123,6 +119,7 @@ export class LdapRealm implements Realm {
   }
 
   async #certificateLogin(client: Client, certificate: CertificateIdentity): Promise<Principal | null> {
+    const { EqualityFilter } = await import("ldapts");
     const { searchEntries } = await client.search(this.#config.usersDN, {
       scope: "one",
       filter: new EqualityFilter({ attribute: "description", value: certificate.certId }),
@@ -142,6 +139,7 @@ export class LdapRealm implements Realm {
   }
 
   async #principal(client: Client, user: UserEntry, method: Principal["method"]): Promise<Principal> {
+    const { EqualityFilter } = await import("ldapts");
     const { searchEntries } = await client.search(this.#config.groupsDN, {
       scope: "one",
       filter: new EqualityFilter({ attribute: "uniqueMember", value: user.dn }),

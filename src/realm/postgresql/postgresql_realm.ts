@@ -1,5 +1,5 @@
 // @ts-types="@types/pg"
-import pg from "pg";
+import type pg from "pg";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
@@ -45,7 +45,8 @@ function tlsOptions(config: PostgresqlRealmConfig): ConnectionOptions | false {
  */
 export class PostgresqlRealm implements Realm {
   readonly #config: PostgresqlRealmConfig;
-  readonly #pool: pg.Pool;
+  /** Made on first use: the driver is loaded only where this realm is configured. */
+  #pool?: Promise<pg.Pool>;
   readonly #callMs: number;
   /** Stands in for a missing user's password, so an unknown name costs what a known one does. */
   readonly #decoy: string;
@@ -55,7 +56,17 @@ export class PostgresqlRealm implements Realm {
     this.#config = config;
     this.#callMs = (config.connectTimeout + 2 * config.socketTimeout) * 1000;
     this.#decoy = tomcatDigest(this.#digest, "", randomBytes(16), config["credentialHandler.iterations"]);
-    this.#pool = new pg.Pool({
+  }
+
+  /** The connection pool, made (and the driver loaded) on first use. */
+  #connections(): Promise<pg.Pool> {
+    this.#pool ??= import("pg").then(({ default: driver }) => this.#newPool(driver));
+    return this.#pool;
+  }
+
+  #newPool(driver: typeof pg): pg.Pool {
+    const config = this.#config;
+    const pool = new driver.Pool({
       host: config.url.host,
       port: config.url.port,
       database: config.url.database,
@@ -71,7 +82,8 @@ export class PostgresqlRealm implements Realm {
       allowExitOnIdle: true,
     });
     // An idle connection the server dropped is replaced on next use; it must not take the process down.
-    this.#pool.on("error", (err) => log.warning("database connection lost: {error}", { error: err.message }));
+    pool.on("error", (err) => log.warning("database connection lost: {error}", { error: err.message }));
+    return pool;
   }
 
   get #digest() {
@@ -112,7 +124,7 @@ export class PostgresqlRealm implements Realm {
 
   async health(): Promise<CheckResult> {
     try {
-      await this.#within(() => this.#pool.query("SELECT 1"));
+      await this.#within(async () => (await this.#connections()).query("SELECT 1"));
       return { ok: true };
     } catch (err) {
       const { host, port, database } = this.#config.url;
@@ -120,8 +132,8 @@ export class PostgresqlRealm implements Realm {
     }
   }
 
-  close(): Promise<void> {
-    return this.#pool.end();
+  async close(): Promise<void> {
+    if (this.#pool !== undefined) await (await this.#pool).end();
   }
 
   async #principal(user: UserRow, method: Principal["method"]): Promise<Principal> {
@@ -148,7 +160,7 @@ export class PostgresqlRealm implements Realm {
   }
 
   async #query<R extends pg.QueryResultRow>(sql: string, value: string): Promise<R[]> {
-    return (await this.#pool.query<R>(sql, [value])).rows;
+    return (await (await this.#connections()).query<R>(sql, [value])).rows;
   }
 
   /** Runs `dbcreate.file` once, on first use; a failure is retried on the next call. */
@@ -167,7 +179,7 @@ export class PostgresqlRealm implements Realm {
     const statements = readFileSync(file, "utf8").split(";").map((s) => s.trim()).filter((s) => s !== "");
     for (const sql of statements) {
       try {
-        await this.#pool.query(sql);
+        await (await this.#connections()).query(sql);
       } catch (err) {
         if (!ALREADY_THERE.has((err as { code?: string }).code ?? "")) throw err;
       }
