@@ -88,7 +88,11 @@ Deno.test("der reader: directory strings in every encoding X.509 names use", () 
 
 Deno.test("dottedOidOf: remembered OIDs stay right past the bound of those kept", () => {
   const oidNode = (dotted: string) => readDer(der(new asn1js.ObjectIdentifier({ value: dotted })));
-  for (let i = 0; i < 600; i++) assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
-  for (let i = 0; i < 600; i += 97) assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
+  for (let i = 0; i < 600; i++) {
+    assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
+  }
+  for (let i = 0; i < 600; i += 97) {
+    assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
+  }
   assert.equal(dottedOidOf(readDer(der(new asn1js.Null()))), "(not an OID)");
 });

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import {
+  ASN1BitString,
+  ASN1Boolean,
+  ASN1Class,
+  ASN1Form,
+  ASN1GeneralizedTime,
+  ASN1Integer,
+  ASN1Null,
+  ASN1ObjectIdentifier,
+  ASN1OctetString,
+  ASN1UTCTime,
+  encodeASN1,
+  encodeObjectIdentifier,
+} from "@oslojs/asn1";
+import { constructed, contextTag, der, SEQUENCE, SET } from "../../src/der/elements.ts";
+
+/** What @oslojs/asn1 encodes for the same constructed element. */
+function byLibrary(cls: ASN1Class, tag: number, contents: Uint8Array): Uint8Array {
+  return encodeASN1({ class: cls, tag, form: ASN1Form.Constructed, contents: () => contents });
+}
+
+Deno.test("constructed: byte for byte what @oslojs/asn1 encodes, at every length-octet boundary", () => {
+  const sizes = [0, 1, 127, 128, 129, 255, 256, 257, 65_535, 65_536, 65_537, 200_000];
+  for (const size of sizes) {
+    const contents = crypto.getRandomValues(new Uint8Array(size).subarray(0, Math.min(size, 65_536)));
+    const whole = new Uint8Array(size);
+    whole.set(contents);
+    // The contents split into elements of assorted sizes.
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    for (let at = 0, step = 1; at < size; at += step, step = step * 3 + 1) {
+      parts.push(whole.slice(at, Math.min(size, at + step)));
+    }
+    for (const [tag, cls] of [[SEQUENCE, ASN1Class.Universal], [SET, ASN1Class.Universal]] as const) {
+      assert.deepEqual(
+        constructed(tag, parts),
+        byLibrary(cls, tag.tag, whole),
+        `${size} octets, tag ${tag.tag}`,
+      );
+    }
+    assert.deepEqual(
+      constructed(contextTag(3), parts),
+      byLibrary(ASN1Class.ContextSpecific, 3, whole),
+      `${size} octets, [3]`,
+    );
+  }
+});
+
+Deno.test("constructed: high tag numbers are refused rather than mis-encoded", () => {
+  assert.throws(() => constructed(contextTag(31), []), RangeError);
+  assert.deepEqual(
+    constructed(contextTag(30), []),
+    byLibrary(ASN1Class.ContextSpecific, 30, new Uint8Array()),
+  );
+  assert.deepEqual(
+    constructed({ class: ASN1Class.Application, tag: 2 }, []),
+    byLibrary(ASN1Class.Application, 2, new Uint8Array()),
+  );
+  assert.deepEqual(
+    constructed({ class: ASN1Class.Private, tag: 2 }, []),
+    byLibrary(ASN1Class.Private, 2, new Uint8Array()),
+  );
+});
+
+Deno.test("der: byte for byte what @oslojs/asn1 encodes, primitive and constructed, low and high tags", () => {
+  const cases = [
+    new ASN1Integer(0n),
+    new ASN1Integer(-129n),
+    new ASN1Integer(2n ** 200n + 1n),
+    new ASN1OctetString(new Uint8Array(300).fill(7)),
+    new ASN1BitString(new Uint8Array(70_000), 560_000),
+    new ASN1UTCTime(26, 12, 1, 19, 30, 0),
+    new ASN1GeneralizedTime(2050, 1, 1, 0, 0, 0, 0),
+    new ASN1ObjectIdentifier(encodeObjectIdentifier("1.2.840.113549.1.9.14")),
+    new ASN1Null(),
+    new ASN1Boolean(true),
+    { class: ASN1Class.ContextSpecific, tag: 2, form: ASN1Form.Primitive, contents: () => new Uint8Array(3) },
+    {
+      class: ASN1Class.ContextSpecific,
+      tag: 40,
+      form: ASN1Form.Primitive,
+      contents: () => new Uint8Array(3),
+    },
+  ];
+  for (const element of cases) assert.deepEqual(der(element), encodeASN1(element));
+});
