@@ -131,11 +131,19 @@ async function checkConfig(dir: string, connect: boolean): Promise<number> {
 async function serve(dir: string): Promise<number> {
   const settings = await loadSettings(dir);
   await setupLogging(settings.log);
-  const server = await startServer(settings);
-  Deno.addSignalListener("SIGHUP", () => void server.reload());
-  await new Promise<void>((resolve) => {
+  // Listening before the server starts: a stop asked for while listener threads are still starting
+  // is honoured once they are up, rather than killing the process half-started.
+  const stopRequested = new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, resolve);
   });
+  let reloadRequested = false;
+  const requestReload = () => reloadRequested = true;
+  Deno.addSignalListener("SIGHUP", requestReload);
+  const server = await startServer(settings);
+  Deno.removeSignalListener("SIGHUP", requestReload);
+  Deno.addSignalListener("SIGHUP", () => void server.reload());
+  if (reloadRequested) void server.reload();
+  await stopRequested;
   await server.close();
   await closeLogging();
   return 0;

@@ -15,7 +15,8 @@ import { makeCsrBodies } from "./lib/csrs.ts";
  * compares the providers on the bare operations.
  */
 
-useCryptoProvider(openOpensslProvider());
+const provider = openOpensslProvider();
+useCryptoProvider(provider);
 const tmp = await Deno.makeTempDir({ prefix: "est-bench-" });
 const [csrB64] = await makeCsrBodies(tmp, 1);
 const csrDer = Uint8Array.fromBase64(csrB64);
@@ -35,8 +36,8 @@ const ca = await LocalCaBackend.open({
   extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
   minRsaBits: 2048,
   minRsaExponent: 65537,
-}, tmp);
-const csr = await parseCsr(csrDer, policy);
+}, tmp, undefined, provider.crypto);
+const csr = await parseCsr(csrDer, policy, provider.crypto);
 const ctx = {
   principal: { name: "bench", roles: [], method: "password" as const },
   requestId: "bench",
@@ -67,7 +68,7 @@ Deno.bench("base64 body encode (certs-only PKCS#7)", { group: "codec" }, () => {
   encodeResponseBody(p7, layout);
 });
 Deno.bench("CSR parse + signature verify (P-256)", async () => {
-  await parseCsr(csrDer, policy);
+  await parseCsr(csrDer, policy, provider.crypto);
 });
 Deno.bench("certificate build + sign + record (P-256 CA)", async () => {
   await ca.enroll(csr, ctx);

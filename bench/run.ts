@@ -5,7 +5,16 @@ import { makeCsrBodies } from "./lib/csrs.ts";
 import { holdIdleConnections } from "./lib/idle_connections.ts";
 import { enrollOnNewConnections } from "./lib/new_connections.ts";
 import { enrollmentCeiling, measureCryptoCeiling } from "./lib/openssl_speed.ts";
-import { type BenchResults, describeMachine, type ServerRun, writeResults } from "./lib/report.ts";
+import { type GoPeer, goPeerBinary, startGoPeer } from "./lib/go_peer.ts";
+import {
+  type BenchResults,
+  describeMachine,
+  type KeepAliveRun,
+  type ServerRun,
+  type SideBySide,
+  writeResults,
+} from "./lib/report.ts";
+import { alternate, type LoadTarget, type LoadWindow, measureWindow } from "./lib/side_by_side.ts";
 import {
   BENCH_USER,
   delay,
@@ -15,14 +24,16 @@ import {
   startServerProcess,
   writeBenchConfig,
 } from "./lib/server_process.ts";
-import { luaScript, runWrk, type WrkResult } from "./lib/wrk.ts";
+import { luaScript, runWrk } from "./lib/wrk.ts";
 
 /**
  * The load benchmark (`deno task bench` runs it, then the micro-benchmarks):
  * the server as a separate process on loopback (local CA, in-memory realm, no
  * external authoriser), driven by wrk and curl, with the crypto ceiling of
- * the same machine measured in the same run. Writes bench/results.md and
- * bench/results.json. About two minutes; --quick for a smoke run.
+ * the same machine measured in the same run, and the globalsign/est Go server
+ * under the same load in alternating windows when it has been built. Server
+ * CPU is utime+stime from /proc over each window. Writes bench/results.md and
+ * bench/results.json. About five minutes; --quick for a smoke run.
  *
  *   deno run -A bench/run.ts [--quick] [--provider auto|openssl|webcrypto]
  */
@@ -51,9 +62,16 @@ interface Variant {
   provider: Provider;
   denoArgs: string[];
   scope: "full" | "basic" | "load";
+  /** Listener threads; the configured default ("auto": one per CPU) when absent. */
   workers?: number;
+  /** Measure the 64-connection load side by side with the Go server. */
+  versusPeer?: boolean;
 }
 const seconds = (full: number) => (quick ? 1 : full);
+/** JIT warm-up before measuring: the server reaches its steady rate after 10–20 s of load. */
+const WARMUP_SECONDS = 12;
+/** Alternating windows of this server and the Go server. */
+const PEER_ROUNDS = 3;
 const count = (full: number) => (quick ? Math.ceil(full / 10) : full);
 
 const benchDir = import.meta.dirname!;
@@ -101,26 +119,85 @@ async function startupTimes(
   return { first: first.startupMs, existing };
 }
 
-async function keepAlive(server: ServerProcess, connections: number, duration: number): Promise<WrkResult> {
-  const url = `https://127.0.0.1:${server.port}/.well-known/est/simpleenroll`;
-  const result = await runWrk({ url, script: enrollScript, dir: work, connections, seconds: duration });
+function targetOf(server: ServerProcess): LoadTarget {
+  return {
+    name: "this server",
+    pid: server.pid,
+    url: `https://127.0.0.1:${server.port}/.well-known/est/simpleenroll`,
+    rss: () => server.rss(),
+  };
+}
+
+function keepAliveRun(window: LoadWindow): KeepAliveRun {
+  return { ...window.wrk, cpuUsPerRequest: window.cpuUsPerRequest, cores: window.cores };
+}
+
+function logWindow(window: LoadWindow): void {
   log(
-    `  ${connections} keep-alive connections: ${result.requestsPerSecond.toFixed(0)}/s, p99 ${
-      (result.latencyUs.p99 / 1000).toFixed(1)
-    } ms`,
+    `  ${window.name}, ${window.wrk.connections} keep-alive connections: ${
+      window.wrk.requestsPerSecond.toFixed(0)
+    }/s, p99 ${(window.wrk.latencyUs.p99 / 1000).toFixed(1)} ms, ${
+      window.cpuUsPerRequest.toFixed(0)
+    } µs CPU per enrollment`,
   );
-  return result;
+}
+
+async function keepAlive(
+  server: ServerProcess,
+  connections: number,
+  duration: number,
+): Promise<KeepAliveRun> {
+  const window = await measureWindow(targetOf(server), {
+    script: enrollScript,
+    dir: work,
+    connections,
+    seconds: duration,
+  });
+  logWindow(window);
+  return keepAliveRun(window);
+}
+
+/** The 64-connection load on this server and the Go server in alternating windows; the median of each. */
+async function versusPeer(server: ServerProcess, peer: GoPeer): Promise<SideBySide> {
+  const goTarget: LoadTarget = {
+    name: "Go server",
+    pid: peer.pid,
+    url: `https://127.0.0.1:${peer.port}/.well-known/est/simpleenroll`,
+    rss: () => peer.rss(),
+  };
+  const windows = await alternate([targetOf(server), goTarget], {
+    script: enrollScript,
+    dir: work,
+    connections: 64,
+    seconds: seconds(8),
+    warmupSeconds: 0,
+    rounds: quick ? 1 : PEER_ROUNDS,
+  });
+  windows.forEach(logWindow);
+  const ours = windows.filter((w) => w.name === "this server");
+  const go = windows.filter((w) => w.name === "Go server");
+  return {
+    rounds: ours.length,
+    windows: windows.map((w) => ({ name: w.name, run: keepAliveRun(w), rssPeak: w.rssPeak })),
+    ours: keepAliveRun(medianWindow(ours)),
+    go: keepAliveRun(medianWindow(go)),
+  };
+}
+
+function medianWindow(windows: LoadWindow[]): LoadWindow {
+  const sorted = [...windows].sort((a, b) => a.wrk.requestsPerSecond - b.wrk.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function benchServer(variant: Variant): Promise<ServerRun> {
   const { caKey, provider, denoArgs, scope } = variant;
-  const workers = variant.workers ?? 1;
+  const workers = variant.workers ?? navigator.hardwareConcurrency;
   const full = scope === "full";
   const server_ = denoArgs.length > 0 ? ` (deno ${denoArgs.join(" ")})` : "";
   log(`${caKey} CA, provider ${provider}, ${workers} listener thread(s)${server_}`);
   const dir = join(work, `${caKey}-${provider}-${crypto.randomUUID().slice(0, 8)}`);
   const port = freePort();
-  await writeBenchConfig(dir, { keyType: caKey, provider, port, workers });
+  await writeBenchConfig(dir, { keyType: caKey, provider, port, workers: variant.workers });
   const startup = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
   log(
     `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
@@ -137,17 +214,20 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
       url: `${url}/simpleenroll`,
       script: enrollScript,
       dir: work,
-      connections: 16,
-      seconds: seconds(2),
+      connections: 64,
+      seconds: seconds(WARMUP_SECONDS),
     });
-    const keepAliveRuns: WrkResult[] = [];
+    const keepAliveRuns: KeepAliveRun[] = [];
     for (const c of scope === "load" ? [] : full ? [1, 16] : [1]) {
       keepAliveRuns.push(await keepAlive(server, c, seconds(5)));
     }
-    let loaded!: WrkResult;
+    let sideBySide: SideBySide | undefined;
+    let loaded!: KeepAliveRun;
     const rssUnderLoad = await peakWhile(
       () => server.rss(),
-      keepAlive(server, 64, seconds(8)).then((r) => loaded = r),
+      (variant.versusPeer && peer
+        ? versusPeer(server, peer).then((s) => (sideBySide = s).ours)
+        : keepAlive(server, 64, seconds(8))).then((r) => loaded = r),
     );
     keepAliveRuns.push(loaded);
     const sequential = scope === "load" ? undefined : await enrollOnNewConnections({
@@ -204,6 +284,7 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
       keepAlive: keepAliveRuns,
       newConnection: { sequential, parallel },
       cacerts,
+      sideBySide,
     };
   } finally {
     await server.stop();
@@ -213,21 +294,31 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
 const started = performance.now();
 log("crypto ceiling (openssl speed)");
 const ceiling = await measureCryptoCeiling(quick ? 1 : 2);
-const variants: Variant[] = quick ? [{ caKey: "P-256", provider, denoArgs: START_ARGS, scope: "full" }] : [
-  { caKey: "P-256", provider, denoArgs: START_ARGS, scope: "full" },
-  { caKey: "P-256", provider, denoArgs: START_ARGS, scope: "load", workers: navigator.hardwareConcurrency },
-  { caKey: "RSA-2048", provider, denoArgs: START_ARGS, scope: "full" },
-  { caKey: "P-256", provider: "webcrypto", denoArgs: START_ARGS, scope: "load" },
-  { caKey: "P-256", provider, denoArgs: [], scope: "load" },
-];
+const peerBinary = goPeerBinary();
+const peer = peerBinary ? await startGoPeer(peerBinary, join(work, "go-peer"), freePort()) : undefined;
+log(peer ? `Go server: ${peerBinary}` : "Go server: not built on this machine; no side-by-side figures");
+const variants: Variant[] = quick
+  ? [{ caKey: "P-256", provider, denoArgs: START_ARGS, scope: "full", versusPeer: true }]
+  : [
+    { caKey: "P-256", provider, denoArgs: START_ARGS, scope: "full", versusPeer: true },
+    { caKey: "P-256", provider, denoArgs: START_ARGS, scope: "load", workers: 1 },
+    { caKey: "RSA-2048", provider, denoArgs: START_ARGS, scope: "basic" },
+    { caKey: "P-256", provider: "webcrypto", denoArgs: START_ARGS, scope: "load" },
+    { caKey: "P-256", provider, denoArgs: [], scope: "load" },
+  ];
 const runs: ServerRun[] = [];
-for (const variant of variants) runs.push(await benchServer(variant));
+try {
+  for (const variant of variants) runs.push(await benchServer(variant));
+} finally {
+  await peer?.stop();
+}
 const results: BenchResults = {
   date: new Date().toISOString(),
   ...await describeMachine(),
   command: "deno task bench",
   durationSeconds: (performance.now() - started) / 1000,
   quick,
+  goPeer: peer !== undefined,
   ceiling,
   ceilingEnrollments: {
     "P-256": enrollmentCeiling(ceiling, "P-256"),

@@ -8,8 +8,8 @@ export interface BenchServerOptions {
   keyType: "P-256" | "RSA-2048";
   provider: "auto" | "openssl" | "webcrypto";
   port: number;
-  /** Listener threads sharing the port ([server] workers). */
-  workers: number;
+  /** Listener threads sharing the port ([server] workers); the configured default when absent. */
+  workers?: number;
 }
 
 /** The in-memory realm user every load generator authenticates as. */
@@ -26,21 +26,34 @@ export function freePort(): number {
 }
 
 /**
- * Writes server.toml for a bench server: local CA, in-memory realm, no external authoriser, loopback, no
- * abuse limits.
+ * Writes server.toml for a bench server: local CA, in-memory realm, no external authoriser, loopback, the
+ * configured default listener threads unless `workers` is given.
  */
 export async function writeBenchConfig(dir: string, options: BenchServerOptions): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const doc = {
-    server: { bind: `127.0.0.1:${options.port}`, state_dir: "state", workers: options.workers },
+    server: {
+      bind: `127.0.0.1:${options.port}`,
+      state_dir: "state",
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+    },
     metrics: { bind: "127.0.0.1:0" },
+    publish: { bind: "127.0.0.1:0" },
     log: { level: "info", format: "json" },
     crypto: { provider: options.provider },
     backend: { class: "local-ca", keyType: options.keyType, subject: `CN=Bench CA ${options.keyType}` },
     realm: { class: "in-memory", ...BENCH_USER, roles: "estclient" },
-    // One user on one address at full speed is what the bench measures; the abuse limits would
-    // (rightly) answer it 429.
-    limits: { enabled: false },
+    // One user on one address at full speed is what the bench measures. The abuse limits stay on (every
+    // request is checked) with rates it cannot reach; the issuance quota, counted per requester in the
+    // store, is for many devices enrolling now and then, not one at thousands a second.
+    limits: {
+      enabled: true,
+      address_rate: 1_000_000,
+      address_burst: 1_000_000,
+      principal_rate: 1_000_000,
+      principal_burst: 1_000_000,
+      issuance_quota: 0,
+    },
   };
   await Deno.writeTextFile(join(dir, "server.toml"), stringify(doc));
 }
@@ -65,14 +78,17 @@ export async function startServerProcess(
   dir: string,
   port: number,
   denoArgs: string[] = [],
+  env: Record<string, string> = {},
+  main: string = MAIN,
 ): Promise<ServerProcess> {
   const log = await Deno.open(join(dir, "server.log"), { write: true, create: true, append: true });
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...denoArgs, MAIN, "serve", "--config", dir],
+    args: ["run", "-A", ...denoArgs, main, "serve", "--config", dir],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
+    env,
   }).spawn();
   const logged = child.stderr.pipeTo(log.writable);
   const exited = child.status;

@@ -23,11 +23,11 @@ const serverSection = z.strictObject({
   max_body_bytes: integer(1024, 16 * 1024 * 1024).default(64 * 1024),
   request_timeout: integer(1, 3600).default(30),
   shutdown_grace: integer(0, 3600).default(10),
-  /** Listeners sharing the port, each on its own thread; "auto" is one per CPU. */
+  /** Listeners sharing the port, each on its own thread; "auto" (the default) is one per CPU. */
   workers: z.union([z.literal("auto"), integer(1, 64)], {
     error: 'must be "auto" or an integer from 1 to 64',
   })
-    .transform((n) => n === "auto" ? navigator.hardwareConcurrency : n).default(1),
+    .transform((n) => n === "auto" ? navigator.hardwareConcurrency : n).prefault("auto"),
   ...transportLimitKeys,
 }).refine((s) => (s.tls_cert === undefined) === (s.tls_key === undefined), {
   message: "tls_cert and tls_key must be given together",

@@ -45,7 +45,7 @@ Deno.test("config: an empty directory means every default (local CA, loopback)",
   assert.deepEqual(config.server.bind, { host: "127.0.0.1", port: 8443 });
   assert.equal(config.server.state_dir, join(dir, "state"));
   assert.equal(config.server.max_body_bytes, 65536);
-  assert.equal(config.server.workers, 1);
+  assert.equal(config.server.workers, navigator.hardwareConcurrency);
   assert.deepEqual(config.metrics.bind, { host: "127.0.0.1", port: 8453 });
   assert.equal(config.log.format, "json");
   assert.deepEqual(config.audit, { path: join(dir, "state", "audit.jsonl") });

@@ -46,7 +46,7 @@ export const ALICE = { username: "alice", password: "4me2Test", user: "alice:4me
 export async function startTestServer(config: TestConfig = {}): Promise<TestServer> {
   const dir = await tempDir({ prefix: "est-server-" });
   const doc: Record<string, unknown> = {
-    server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, ...config.server },
+    server: { bind: "127.0.0.1:0", state_dir: "state", shutdown_grace: 1, workers: 1, ...config.server },
     metrics: { bind: "127.0.0.1:0", ...config.metrics },
     publish: { bind: "127.0.0.1:0", ...config.publish },
     est: config.est ?? {},

@@ -1,0 +1,77 @@
+import { cpuMicros } from "./proc_cpu.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+/** A server under load: its process (for CPU accounting) and where to send enrollments. */
+export interface LoadTarget {
+  name: string;
+  pid: number;
+  url: string;
+  rss(): number;
+}
+
+/** One measured window against one server. */
+export interface LoadWindow {
+  name: string;
+  wrk: WrkResult;
+  /** Server CPU (utime+stime, all threads) over the window divided by the requests served. */
+  cpuUsPerRequest: number;
+  /** Cores the server used on average over the window. */
+  cores: number;
+  rssPeak: number;
+}
+
+/** Drives `target` with wrk for `seconds`, accounting the server's CPU from /proc over the same window. */
+export async function measureWindow(
+  target: LoadTarget,
+  options: { script: string; dir: string; connections: number; seconds: number },
+): Promise<LoadWindow> {
+  let rssPeak = target.rss();
+  const sampler = setInterval(() => rssPeak = Math.max(rssPeak, target.rss()), 200);
+  const cpuBefore = cpuMicros(target.pid);
+  const started = performance.now();
+  try {
+    const wrk = await runWrk({ url: target.url, ...options });
+    const cpuUs = cpuMicros(target.pid) - cpuBefore;
+    const wallUs = (performance.now() - started) * 1000;
+    return {
+      name: target.name,
+      wrk,
+      cpuUsPerRequest: cpuUs / Math.max(1, wrk.requests),
+      cores: cpuUs / wallUs,
+      rssPeak,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/**
+ * Alternates windows between the targets (A B A B ...) `rounds` times after one warm-up window each, so a
+ * noisy neighbour on a shared machine hits every server alike.
+ */
+export async function alternate(
+  targets: LoadTarget[],
+  options: {
+    script: string;
+    dir: string;
+    connections: number;
+    seconds: number;
+    warmupSeconds: number;
+    rounds: number;
+  },
+): Promise<LoadWindow[]> {
+  for (const target of options.warmupSeconds > 0 ? targets : []) {
+    await runWrk({
+      url: target.url,
+      script: options.script,
+      dir: options.dir,
+      connections: options.connections,
+      seconds: options.warmupSeconds,
+    });
+  }
+  const windows: LoadWindow[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    for (const target of targets) windows.push(await measureWindow(target, options));
+  }
+  return windows;
+}
