@@ -27,16 +27,21 @@ const csrBody = new TextEncoder().encode(
 );
 const csrBase64 = new TextEncoder().encode(csrDer.toBase64());
 const policy = { minRsaBits: 2048 };
-const ca = await LocalCaBackend.open({
-  kind: "local-ca",
-  keyType: "P-256",
-  subject: "CN=Bench CA",
-  caValidityDays: 30,
-  validityDays: 30,
-  extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
-  minRsaBits: 2048,
-  minRsaExponent: 65537,
-}, tmp, undefined, provider.crypto);
+const ca = await LocalCaBackend.open(
+  {
+    kind: "local-ca",
+    keyType: "P-256",
+    subject: "CN=Bench CA",
+    caValidityDays: 30,
+    validityDays: 30,
+    extendedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
+    minRsaBits: 2048,
+    minRsaExponent: 65537,
+  },
+  tmp,
+  undefined,
+  provider.crypto,
+);
 const csr = await parseCsr(csrDer, policy, provider.crypto);
 const ctx = {
   principal: { name: "bench", roles: [], method: "password" as const },

@@ -162,7 +162,10 @@ Deno.test("store: the write-ahead log sync makes a commit of the no-wait connect
   assert.deepEqual(store.recordAll([record("w1")], { wait: false }), [undefined]);
   await store.syncLog();
   await store.syncLog();
-  assert.equal(new DatabaseSync(path, { readOnly: true }).prepare("SELECT COUNT(*) AS n FROM certificates")
-    .get()!.n, 1);
+  assert.equal(
+    new DatabaseSync(path, { readOnly: true }).prepare("SELECT COUNT(*) AS n FROM certificates")
+      .get()!.n,
+    1,
+  );
   store.close();
 });

@@ -149,7 +149,10 @@ Deno.test("x509 signatures: ECDSA verification by curve agrees with the EVP path
     new KeyHandles(symbols),
   );
   for (const c of SIGNATURE_CASES.filter((c) => c.label.startsWith("ECDSA"))) {
-    const keys = await openssl.crypto.subtle.generateKey(c.generate, true, ["sign", "verify"]) as CryptoKeyPair;
+    const keys = await openssl.crypto.subtle.generateKey(c.generate, true, [
+      "sign",
+      "verify",
+    ]) as CryptoKeyPair;
     const spki = new Uint8Array(await openssl.crypto.subtle.exportKey("spki", keys.publicKey) as ArrayBuffer);
     const signature = await x509SignaturesOf(openssl.crypto).sign(algorithmOf(c), keys.privateKey, message);
     const offCurve = spki.slice();
@@ -167,7 +170,11 @@ Deno.test("x509 signatures: ECDSA verification by curve agrees with the EVP path
     ];
     for (const [what, key, sig, expected] of cases) {
       assert.equal(await fast.verify(key, algorithmOf(c), sig, message), expected, `${c.label}: ${what}`);
-      assert.equal(await fips.verify(key, algorithmOf(c), sig, message), expected, `${c.label} (FIPS): ${what}`);
+      assert.equal(
+        await fips.verify(key, algorithmOf(c), sig, message),
+        expected,
+        `${c.label} (FIPS): ${what}`,
+      );
     }
     assert.equal(ecdsaFastPath(symbols), true);
   }

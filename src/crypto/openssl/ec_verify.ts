@@ -29,7 +29,10 @@ const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
 };
 
 /** Per library: whether the fast path may be used, and the curve groups, made once and kept. */
-const states = new WeakMap<LibcryptoSymbols, { allowed: boolean; groups: Map<EcCurve, Deno.PointerObject> }>();
+const states = new WeakMap<
+  LibcryptoSymbols,
+  { allowed: boolean; groups: Map<EcCurve, Deno.PointerObject> }
+>();
 
 function stateOf(lib: LibcryptoSymbols) {
   let state = states.get(lib);

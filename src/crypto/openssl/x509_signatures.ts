@@ -43,7 +43,9 @@ export class OpensslX509Signatures implements X509Signatures {
       const fields = spkiFields(spki);
       if (fields === "refused" || fields?.type === "RSA") return Promise.resolve(false);
       if (fields?.type === "EC") {
-        return Promise.resolve(verifyEcdsa(this.lib, fields.group, fields.point, scheme.hash, signature, data));
+        return Promise.resolve(
+          verifyEcdsa(this.lib, fields.group, fields.point, scheme.hash, signature, data),
+        );
       }
     }
     const pkey = importSpki(this.lib, spki);
