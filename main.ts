@@ -67,14 +67,14 @@ const COMMANDS: Record<
     args: 1,
     run: (dir, args, { reason }) => revoke(dir, args[0], reason ?? "unspecified"),
   },
-  pending: { args: 0, run: (dir) => Promise.resolve(runPendingCommand("pending", dir, [], undefined)) },
+  pending: { args: 0, run: (dir) => runPendingCommand("pending", dir, [], undefined) },
   approve: {
     args: 1,
-    run: (dir, args) => Promise.resolve(runPendingCommand("approve", dir, args, undefined)),
+    run: (dir, args) => runPendingCommand("approve", dir, args, undefined),
   },
   reject: {
     args: 1,
-    run: (dir, args, { reason }) => Promise.resolve(runPendingCommand("reject", dir, args, reason)),
+    run: (dir, args, { reason }) => runPendingCommand("reject", dir, args, reason),
   },
   health: {
     args: 0,

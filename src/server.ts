@@ -33,6 +33,7 @@ import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
 import { PendingRequests } from "./server/pending_requests.ts";
+import { quotaCountingOf } from "./server/quota_counting.ts";
 import { startTlsListener, type TlsListener } from "./tls/listener.ts";
 import { descriptorWarning, transportOptions } from "./tls/transport_settings.ts";
 import { SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
@@ -128,9 +129,9 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     buildLimits(
       settings.limits,
       metrics,
-      rawBackend instanceof LocalCaBackend && rawBackend.countsIssuances ? rawBackend : undefined,
+      quotaCountingOf(rawBackend),
     );
-  const pending = new PendingRequests(settings.server.stateDir);
+  const pending = await PendingRequests.prepare(settings.store, settings.server.stateDir);
   return {
     crypto,
     metrics,
@@ -360,7 +361,7 @@ function runningServer(
         reloader.close(),
         core.audit?.close(),
       ]);
-      core.pending.close();
+      await core.pending.close();
       await core.auditThread?.close();
     },
   };

@@ -1,5 +1,7 @@
-import { type PendingRecord, PendingStore, pendingStorePath } from "../backend/pending_store.ts";
+import { openPendingStore } from "../backend/open_pending_store.ts";
+import type { PendingRecord, PendingStore } from "../backend/pending_store.ts";
 import { loadConfig } from "../config/load.ts";
+import { storeOptionsOf } from "../config/store_schema.ts";
 
 /** The subcommands that list and decide deferred requests. */
 export type PendingCommand = "pending" | "approve" | "reject";
@@ -13,35 +15,38 @@ interface Outcome {
 /**
  * `pending` lists the requests waiting for a decision; `approve ID` and
  * `reject ID [--reason TEXT]` decide one. The client gets its certificate
- * (or a 403 with the reason) when it next asks with the same CSR.
+ * (or a 403 with the reason) when it next asks with the same CSR. With
+ * `[store] url` they act on the PostgreSQL database every replica shares.
  */
-export function runPendingCommand(
+export async function runPendingCommand(
   command: PendingCommand,
   dir: string,
   args: readonly string[],
   reason: string | undefined,
-): number {
+): Promise<number> {
   const config = loadConfig(dir);
-  const store = new PendingStore(pendingStorePath(config.server.state_dir));
+  const store = await openPendingStore(storeOptionsOf(config.store), config.server.state_dir);
   let outcome: Outcome;
   try {
-    outcome = command === "pending" ? listing(store.list()) : decide(store, command, args[0], reason);
+    outcome = command === "pending"
+      ? listing(await store.list())
+      : await decide(store, command, args[0], reason);
   } finally {
-    store.close();
+    await store.close();
   }
   (outcome.code === 0 ? console.log : console.error)(outcome.text);
   return outcome.code;
 }
 
-function decide(
+async function decide(
   store: PendingStore,
   command: "approve" | "reject",
   idArg: string | undefined,
   reason: string | undefined,
-): Outcome {
+): Promise<Outcome> {
   const id = /^\d{1,15}$/.test(idArg ?? "") ? Number(idArg) : undefined;
   if (id === undefined) return { code: 2, text: `${command} needs a request ID (see "pending")` };
-  const record = store.get(id);
+  const record = await store.get(id);
   if (record === undefined) return { code: 1, text: `there is no deferred request ${id}` };
   if (record.caRequestId !== undefined) {
     return {
@@ -52,7 +57,7 @@ function decide(
   if (record.status !== "pending") return { code: 1, text: `request ${id} is already ${record.status}` };
   const status = command === "approve" ? "approved" : "rejected";
   const why = command === "reject" ? reason ?? "rejected by an operator" : undefined;
-  if (!store.decide(id, status, why)) return { code: 1, text: `request ${id} was decided meanwhile` };
+  if (!(await store.decide(id, status, why))) return { code: 1, text: `request ${id} was decided meanwhile` };
   return {
     code: 0,
     text: `${status} request ${id} (${record.subject}, ${record.requester})${why ? `: ${why}` : ""}`,

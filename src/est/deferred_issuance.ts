@@ -50,9 +50,9 @@ export async function issueOrDefer<T>(
   const store = deferral.store;
   if (store === undefined) return await issueNow(issuance);
   const key = keyOf(request);
-  const found = storeCall(() => store.find(key));
+  const found = await storeCall(() => store.find(key));
   if (found === undefined) {
-    if (request.manual) throw pending(storeCall(() => store.add(key, request.csr.subjectDn)), deferral);
+    if (request.manual) throw pending(await storeCall(() => store.add(key, request.csr.subjectDn)), deferral);
     return await issueOrRemember(request, issuance, deferral, store, key);
   }
   if (found.status === "rejected") {
@@ -63,7 +63,7 @@ export async function issueOrDefer<T>(
   if (found.caRequestId !== undefined) return await askCa(found, request, issuance, deferral, backend);
   if (found.status === "pending") throw pending(found, deferral);
   const result = await issueOrRemember(request, issuance, deferral, store, key);
-  storeCall(() => store.remove(found.id));
+  await storeCall(() => store.remove(found.id));
   return result;
 }
 
@@ -97,8 +97,10 @@ async function issueOrRemember<T>(
           "(the generated key is never stored). Enroll with your own key instead",
       );
     }
-    storeCall(() => store.remove(store.find(key)?.id ?? -1));
-    throw pending(storeCall(() => store.add(key, request.csr.subjectDn, err.caRequestId)), deferral);
+    throw pending(
+      await storeCall(() => store.holdAtCa(key, request.csr.subjectDn, err.caRequestId)),
+      deferral,
+    );
   }
 }
 
@@ -116,10 +118,10 @@ async function askCa<T>(
     certificate = await backend.pollPending(found.caRequestId!, request.ctx);
   } catch (err) {
     if (err instanceof IssuancePendingError) throw pending(found, deferral);
-    if (err instanceof ForbiddenError) storeCall(() => store.decide(found.id, "rejected", err.message));
+    if (err instanceof ForbiddenError) await storeCall(() => store.decide(found.id, "rejected", err.message));
     throw err;
   }
-  storeCall(() => store.remove(found.id));
+  await storeCall(() => store.remove(found.id));
   return issuance.fromCa(certificate);
 }
 
@@ -142,9 +144,9 @@ function pending(record: PendingRecord, deferral: DeferralSettings): RequestPend
   );
 }
 
-function storeCall<T>(fn: () => T): T {
+async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     throw new UnavailableError(`Pending-request store unavailable: ${(err as Error).message}`);
   }

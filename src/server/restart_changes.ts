@@ -18,6 +18,7 @@ const NEEDS_RESTART: readonly [string, (s: Settings) => unknown][] = [
   ["[limits]", (s) => ({ limits: s.limits, summary: s.auditSummaryIntervalSeconds })],
   ["[crypto] provider", (s) => s.crypto.provider],
   ["the backend", (s) => ({ backend: s.backend, files: s.dogtagFiles })],
+  ["[store]", (s) => s.store],
   ["switching between a self-issued and a configured TLS certificate", (s) => s.server.tls === undefined],
 ];
 

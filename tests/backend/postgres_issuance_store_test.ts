@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import assert from "node:assert/strict";
 import { type IssuedRecord, SerialTakenError } from "../../src/backend/local_ca/issuance_store.ts";
 import { PostgresIssuanceStore } from "../../src/backend/local_ca/postgres_issuance_store.ts";

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Backend, IssuancePendingError, type IssuedCertificate } from "../../src/backend/backend.ts";
-import { PendingStore } from "../../src/backend/pending_store.ts";
+import { SqlitePendingStore } from "../../src/backend/sqlite_pending_store.ts";
 import { EstError, ForbiddenError } from "../../src/errors.ts";
 import { type DeferrableRequest, issueOrDefer } from "../../src/est/deferred_issuance.ts";
 import { parseCsr } from "../../src/pki/csr.ts";
@@ -44,7 +44,7 @@ Deno.test("deferral: without a store, issuance is direct and a CA that defers is
 });
 
 Deno.test("deferral: the CA's pending request is polled; still pending, rejected, then kept rejected", async () => {
-  const store = new PendingStore(join(tmp, "a", "pending.sqlite"));
+  const store = new SqlitePendingStore(join(tmp, "a", "pending.sqlite"));
   const deferral = { store, retryAfterSeconds: 9 };
   const answers: (() => Promise<IssuedCertificate>)[] = [
     pendingOn("0x2"),
@@ -57,24 +57,24 @@ Deno.test("deferral: the CA's pending request is polled; still pending, rejected
     assert.equal(statusOf(err), expected, String(err));
     if (expected === 202) assert.equal((err as EstError).headers["Retry-After"], "9");
   }
-  assert.equal(store.list("rejected").length, 1);
-  assert.equal(store.list("pending").length, 0);
-  store.close();
+  assert.equal((await store.list("rejected")).length, 1);
+  assert.equal((await store.list("pending")).length, 0);
+  await store.close();
 });
 
 Deno.test("deferral: an approved request the CA then holds is tracked by the CA's request ID", async () => {
-  const store = new PendingStore(join(tmp, "b", "pending.sqlite"));
+  const store = new SqlitePendingStore(join(tmp, "b", "pending.sqlite"));
   const deferral = { store, retryAfterSeconds: 9 };
   const backend = { pollPending: () => Promise.resolve(CERT) } as unknown as Backend;
   const issuance = { issue: pendingOn("0x3"), fromCa: (c: IssuedCertificate) => c };
   await assert.rejects(issueOrDefer(request(true), issuance, deferral, backend), (e) => statusOf(e) === 202);
-  const [held] = store.list();
-  assert.equal(store.decide(held.id, "approved"), true);
-  assert.equal(store.decide(held.id, "approved"), false, "decided once");
+  const [held] = await store.list();
+  assert.equal(await store.decide(held.id, "approved"), true);
+  assert.equal(await store.decide(held.id, "approved"), false, "decided once");
   await assert.rejects(issueOrDefer(request(true), issuance, deferral, backend), /waiting for the CA/);
-  assert.equal(store.list()[0].caRequestId, "0x3");
+  assert.equal((await store.list())[0].caRequestId, "0x3");
   assert.equal(await issueOrDefer(request(true), issuance, deferral, backend), CERT);
-  assert.deepEqual(store.list(), [], "closed once the certificate went out");
+  assert.deepEqual(await store.list(), [], "closed once the certificate went out");
   // A backend that cannot poll, or a request that cannot wait, stays 202 / is refused.
   await assert.rejects(
     issueOrDefer(request(), { issue: pendingOn("0x4") }, deferral, backend),
@@ -85,6 +85,6 @@ Deno.test("deferral: an approved request the CA then holds is tracked by the CA'
     issueOrDefer(request(), issuance, deferral, {} as Backend),
     (e) => statusOf(e) === 202,
   );
-  store.close();
+  await store.close();
   await assert.rejects(issueOrDefer(request(), issuance, deferral, backend), (e) => statusOf(e) === 503);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PendingStore, pendingStorePath } from "../../src/backend/pending_store.ts";
+import { pendingStorePath, SqlitePendingStore } from "../../src/backend/sqlite_pending_store.ts";
 import { curl, type CurlResponse } from "../support/curl.ts";
 import { makeCsr } from "../support/pki.ts";
 import { ALICE, startTestServer, type TestServer } from "../support/server.ts";
@@ -46,7 +46,7 @@ Deno.test(
   opts,
   async () => {
     const srv = await startTestServer({ labels: { held: { approval: "manual", issuance_quota: 1 } } });
-    const store = new PendingStore(pendingStorePath(join(srv.dir, "state")));
+    const store = new SqlitePendingStore(pendingStorePath(join(srv.dir, "state")));
     try {
       const before = await srv.issuedCount();
       const victim = (await makeCsr(tmp, "/CN=alice", { san: "DNS:victim.example" })).csrDer;
@@ -55,9 +55,9 @@ Deno.test(
       const second = (await makeCsr(tmp, "/CN=alice")).csrDer;
       assert.equal((await post(srv, "held/simpleenroll", first)).status, 202);
       assert.equal((await post(srv, "held/simpleenroll", second)).status, 202, "waiting counts for nothing");
-      const held = store.list("pending");
+      const held = await store.list("pending");
       assert.equal(held.length, 2, "the refused request was never held");
-      for (const record of held) assert.ok(store.decide(record.id, "approved"));
+      for (const record of held) assert.ok(await store.decide(record.id, "approved"));
 
       const granted = await post(srv, "held/simpleenroll", first);
       assert.equal(granted.status, 200, granted.text);
@@ -65,7 +65,7 @@ Deno.test(
       assert.equal(over.status, 429, over.text);
       assert.equal(await srv.issuedCount(), before + 1);
     } finally {
-      store.close();
+      await store.close();
       await srv.close();
     }
   },

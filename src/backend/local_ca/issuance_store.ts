@@ -1,3 +1,6 @@
+import type { SharedQuotaLedger } from "../../ops/limits/shared_issuance_quota.ts";
+import type { CaIdentity } from "./ca_identity.ts";
+
 /** One certificate the local CA issued, as recorded. */
 export interface IssuedRecord {
   serial: string;
@@ -65,9 +68,8 @@ export class SerialTakenError extends Error {
  * the default; PostgreSQL lets several servers share one CA. Revocations made
  * by any writer (another replica, the `revoke` command) are seen by readers
  * through `revocationMarker`, which changes whenever the set of revocations does.
- * State other parts of the server must share between replicas (pending
- * requests, rate-limit counters) belongs beside these methods, implemented by
- * both stores.
+ * What else replicas share lives beside it in the same database: deferred
+ * requests (src/backend/pending_store.ts) and, for PostgreSQL, issuance quotas.
  */
 export interface IssuanceStore {
   /** Resolves once `record` is durable; rejects with SerialTakenError when its serial is taken. */
@@ -81,6 +83,14 @@ export interface IssuanceStore {
   revocationMarker(): Promise<string>;
   list(filter: ListFilter): Promise<StoredRecord[]>;
   count(): Promise<number>;
+  /**
+   * A store several servers share records its CA on first use and rejects
+   * (ForeignCaError) a server whose CA is another; a store of one host has
+   * nothing to check.
+   */
+  claimCa?(ca: CaIdentity): Promise<void>;
+  /** Issuance quotas counted in the store, for every server that shares it (PostgreSQL). */
+  readonly quotas?: SharedQuotaLedger;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -167,7 +167,7 @@ export class LocalCaBackend implements Backend {
     return this.store.close();
   }
 
-  /** Whether `issuedSince` can answer (the SQLite store); otherwise quotas keep their own count. */
+  /** Whether `issuedSince` can answer (the SQLite store); the PostgreSQL store counts in `store.quotas`. */
   get countsIssuances(): boolean {
     return this.store instanceof SqliteIssuanceStore;
   }
@@ -180,7 +180,7 @@ export class LocalCaBackend implements Backend {
   issuedSince(requester: string, label: string | undefined, since: Date): { count: number; oldest?: Date } {
     if (!(this.store instanceof SqliteIssuanceStore)) {
       throw new UnavailableError(
-        "Issuance quotas count from the SQLite store; the PostgreSQL store does not count yet",
+        "Issuance quotas count from the SQLite store; the PostgreSQL store counts in its quota ledger",
       );
     }
     try {

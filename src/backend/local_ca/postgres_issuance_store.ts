@@ -1,6 +1,5 @@
 // @ts-types="@types/pg"
-import pg from "pg";
-import { getLogger } from "@logtape/logtape";
+import type pg from "pg";
 import type { IssuedRecord, RevocationReason, StoredRecord } from "./issued_store.ts";
 import {
   type IssuanceStore,
@@ -8,21 +7,18 @@ import {
   type RevokedEntry,
   SerialTakenError,
 } from "./issuance_store.ts";
+import {
+  createSchema,
+  type PostgresStoreOptions,
+  storeName,
+  storePool,
+  UNIQUE_VIOLATION,
+} from "../postgres_store_pool.ts";
+import type { CaIdentity } from "./ca_identity.ts";
+import { CA_BINDING_SCHEMA, claimStoreForCa } from "./postgres_ca_binding.ts";
+import { PostgresQuotaLedger, QUOTA_SCHEMA } from "./postgres_quota_ledger.ts";
 
-const log = getLogger(["est", "local-ca", "store"]);
-
-/** How to reach the database. */
-export interface PostgresStoreOptions {
-  /** A libpq-style URL: postgres://user:password@host:port/database?sslmode=... */
-  url: string;
-  /** Connections per server process. */
-  poolSize: number;
-  /** Seconds a connection attempt or a statement may take. */
-  timeoutSeconds: number;
-}
-
-/** Serialises schema creation among replicas that start together (an arbitrary, fixed key). */
-const SCHEMA_LOCK = 7_030_001;
+export type { PostgresStoreOptions };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS est_issued_certificates (
@@ -43,10 +39,9 @@ CREATE TABLE IF NOT EXISTS est_issued_certificates (
 CREATE INDEX IF NOT EXISTS est_issued_certificates_revoked
   ON est_issued_certificates (revoked_at) WHERE revoked_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS est_issued_certificates_issued_at ON est_issued_certificates (issued_at);
+${QUOTA_SCHEMA}
+${CA_BINDING_SCHEMA}
 `;
-
-/** PostgreSQL's unique_violation. */
-const UNIQUE_VIOLATION = "23505";
 
 interface Row {
   serial: string;
@@ -72,41 +67,31 @@ interface Row {
  * database that goes away turns into errors (503 for issuance), not hangs.
  */
 export class PostgresIssuanceStore implements IssuanceStore {
-  private constructor(private readonly pool: pg.Pool) {}
+  /** Issuance quotas counted in the database, so replicas share them. */
+  readonly quotas: PostgresQuotaLedger;
 
-  /** Connects and creates the table when it is missing. */
+  private constructor(private readonly pool: pg.Pool, private readonly url: string) {
+    this.quotas = new PostgresQuotaLedger(pool);
+  }
+
+  /** Connects and creates the tables when they are missing. */
   static async open(options: PostgresStoreOptions): Promise<PostgresIssuanceStore> {
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize,
-      connectionTimeoutMillis: options.timeoutSeconds * 1000,
-      statement_timeout: options.timeoutSeconds * 1000,
-      query_timeout: options.timeoutSeconds * 1000,
-      idleTimeoutMillis: 30_000,
-    });
-    // An idle connection that breaks must not take the process down; the next query reconnects.
-    pool.on(
-      "error",
-      (err) => log.warning("issuance database connection lost: {error}", { error: err.message }),
-    );
+    const pool = storePool(options, "issuance database");
     try {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
-        await client.query(SCHEMA);
-        await client.query("COMMIT");
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      await createSchema(pool, SCHEMA);
     } catch (err) {
       await pool.end();
       throw new Error(`cannot open the issuance database: ${(err as Error).message}`);
     }
-    return new PostgresIssuanceStore(pool);
+    return new PostgresIssuanceStore(pool, options.url);
+  }
+
+  /**
+   * Records `ca` as the CA of this database on first use; refuses (with a
+   * message naming the database and both CAs) when it holds another CA's.
+   */
+  claimCa(ca: CaIdentity): Promise<void> {
+    return claimStoreForCa(this.pool, ca, storeName(this.url));
   }
 
   async record(r: IssuedRecord): Promise<void> {

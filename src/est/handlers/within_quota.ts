@@ -12,7 +12,7 @@ export async function withinQuota<T>(
   labelPolicy: LabelPolicy | undefined,
   issue: () => Promise<T>,
 ): Promise<T> {
-  const release = services.limits?.reserveIssuance(principal, label, labelPolicy?.issuanceQuota);
+  const release = await services.limits?.reserveIssuance(principal, label, labelPolicy?.issuanceQuota);
   try {
     const issued = await issue();
     release?.(true);

@@ -1,8 +1,7 @@
 import { TooManyRequestsError } from "../../errors.ts";
 import { clientKeyOf } from "./client_key.ts";
 import { FailureLockout, type LockoutSettings } from "./failure_lockout.ts";
-import type { IssuanceHistory } from "./issuance_history.ts";
-import { IssuanceQuota, type QuotaRelease } from "./issuance_quota.ts";
+import type { QuotaRelease, QuotaReserver } from "./issuance_quota.ts";
 import { type RateSettings, TokenBuckets } from "./token_buckets.ts";
 
 /** The abuse limits, as configured in [limits]. */
@@ -47,18 +46,18 @@ export class AbuseLimits {
   readonly #principals: TokenBuckets;
   readonly #users: FailureLockout;
   readonly #failingAddresses: FailureLockout;
-  readonly #quota: IssuanceQuota;
+  readonly #quota: QuotaReserver;
 
   constructor(
     readonly settings: LimitSettings,
-    history: IssuanceHistory,
+    quota: QuotaReserver,
     private readonly observer: LimitObserver = SILENT,
   ) {
     this.#addresses = new TokenBuckets(settings.perAddress, settings.trackedKeys);
     this.#principals = new TokenBuckets(settings.perPrincipal, settings.trackedKeys);
     this.#users = new FailureLockout(settings.userLockout, settings.trackedKeys);
     this.#failingAddresses = new FailureLockout(settings.addressLockout, settings.trackedKeys);
-    this.#quota = new IssuanceQuota(settings.quotaWindowSeconds, history);
+    this.#quota = quota;
   }
 
   /** A request from `address`: within its rate? */
@@ -97,11 +96,15 @@ export class AbuseLimits {
   }
 
   /** Reserves an issuance under the principal's quota (the label's when it sets one). */
-  reserveIssuance(principal: string, label: string | undefined, labelQuota?: number): QuotaRelease {
+  async reserveIssuance(
+    principal: string,
+    label: string | undefined,
+    labelQuota?: number,
+  ): Promise<QuotaRelease> {
     try {
-      return this.#quota.reserve(principal, label, labelQuota ?? this.settings.issuanceQuota);
+      return await this.#quota.reserve(principal, label, labelQuota ?? this.settings.issuanceQuota);
     } catch (err) {
-      this.observer.refused("issuance_quota");
+      if (err instanceof TooManyRequestsError) this.observer.refused("issuance_quota");
       throw err;
     }
   }

@@ -4,13 +4,19 @@ import type { IssuanceHistory } from "./issuance_history.ts";
 /** Ends a reservation: `issued` says whether the certificate was handed out. */
 export type QuotaRelease = (issued: boolean) => void;
 
+/** Reserves issuances within a quota: this process's count, or one shared by replicas. */
+export interface QuotaReserver {
+  /** One issuance against `limit` (0: none); throws (or rejects with) 429 when the quota is used up. */
+  reserve(requester: string, label: string | undefined, limit: number): QuotaRelease | Promise<QuotaRelease>;
+}
+
 /**
  * Certificates per requester and label within a sliding window. A request
  * reserves its place before the CA is asked, so concurrent requests cannot
  * all pass on the same count; the reservation ends when the issuance
  * succeeds (and is recorded) or fails.
  */
-export class IssuanceQuota {
+export class IssuanceQuota implements QuotaReserver {
   readonly #inFlight = new Map<string, number>();
 
   constructor(readonly windowSeconds: number, private readonly history: IssuanceHistory) {}
