@@ -52,11 +52,11 @@ export function issuerOf(der: Uint8Array<ArrayBuffer>): { subject: string; keyId
 
 /** A server whose CA is not the one the store holds certificates of. */
 export class ForeignCaError extends Error {
-  constructor(store: string, theirs: { subject: string; keyId?: string }, ours: CaIdentity) {
+  constructor(store: string, theirs: { subject: string; key?: string }, ours: CaIdentity) {
     super(
-      `${store} holds certificates of the CA "${theirs.subject}" (key ${theirs.keyId ?? "unknown"}), ` +
-        `but this server's CA is "${ours.subject}" (key ${ours.keySha256}): replicas that share a store ` +
-        "must share one CA key and certificate (key ids are SHA-256 of the public key)",
+      `${store} holds certificates of the CA "${theirs.subject}" (${theirs.key ?? "key unknown"}), ` +
+        `but this server's CA is "${ours.subject}" (key sha256:${ours.keySha256}): replicas that share a ` +
+        "store must share one CA key and certificate",
     );
     this.name = "ForeignCaError";
   }

@@ -41,7 +41,7 @@ export async function claimStoreForCa(pool: pg.Pool, ca: CaIdentity, store: stri
     const row = recorded.rows[0];
     if (row !== undefined) {
       if (row.key_sha256 !== ca.keySha256 || row.subject !== ca.subject) {
-        throw new ForeignCaError(store, { subject: row.subject, keyId: row.key_sha256 }, ca);
+        throw new ForeignCaError(store, { subject: row.subject, key: `key sha256:${row.key_sha256}` }, ca);
       }
       if (row.cert_sha256 === ca.certSha256) return;
       await client.query("UPDATE est_store_ca SET cert_sha256 = $1, recorded_at = clock_timestamp()", [
@@ -55,10 +55,8 @@ export async function claimStoreForCa(pool: pg.Pool, ca: CaIdentity, store: stri
     const der = last.rows[0] && new Uint8Array(last.rows[0].der);
     if (der !== undefined && !(await ca.issued(der))) {
       const issuer = issuerOf(der);
-      throw new ForeignCaError(store, {
-        subject: issuer.subject,
-        keyId: issuer.keyId && `id ${issuer.keyId}`,
-      }, ca);
+      const key = issuer.keyId === undefined ? undefined : `authority key id ${issuer.keyId}`;
+      throw new ForeignCaError(store, { subject: issuer.subject, key }, ca);
     }
     await client.query(
       `INSERT INTO est_store_ca (subject, key_sha256, cert_sha256, recorded_at)
