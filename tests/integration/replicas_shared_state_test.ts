@@ -40,10 +40,10 @@ interface Replica {
   dir: string;
 }
 
-async function startReplica(storeUrl: string, ca: OpensslCa): Promise<Replica> {
+async function startReplica(storeUrl: string, ca: OpensslCa, env?: Record<string, string>): Promise<Replica> {
   const port = freePort();
   const dir = await configDirWith(port, 'state_dir = "state"', sections(storeUrl, ca));
-  return { process: await spawnServer(dir, port), dir };
+  return { process: await spawnServer(dir, port, { env }), dir };
 }
 
 function enroll(
@@ -60,13 +60,14 @@ function enroll(
   });
 }
 
-/** `main.ts <args> --config dir`: exit code and output. */
+/** `main.ts <args> --config dir` (with the database password in PGPASSWORD): exit code and output. */
 async function cli(
   dir: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main, ...args, "--config", dir],
+    env: { PGPASSWORD: DATABASE.password },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -81,7 +82,12 @@ Deno.test("replicas: deferred requests, quotas and the CA are shared through Pos
   const ca = await makeOpensslCa(tmp, "Shared CA");
   const replicas: Replica[] = [];
   try {
-    replicas.push(await startReplica(url, ca), await startReplica(url, ca));
+    // B has the password from PGPASSWORD, as deploy/kubernetes-replicated sets it, not in the URL.
+    const withoutPassword = url.replace(`:${DATABASE.password}@`, "@");
+    replicas.push(
+      await startReplica(url, ca),
+      await startReplica(withoutPassword, ca, { PGPASSWORD: DATABASE.password }),
+    );
     const [a, b] = replicas;
 
     // Queued through A, listed and approved with either replica's configuration, issued through B.

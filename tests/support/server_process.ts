@@ -25,18 +25,20 @@ export interface ServerProcess {
 /**
  * Starts `main.ts serve --config dir` (whose server.toml must bind 127.0.0.1:`port`)
  * and waits until /health answers over TLS. `fileLimit` lowers its RLIMIT_NOFILE
- * (`ulimit -n` in a shell that then execs the server, so the child's pid is the server's).
+ * (`ulimit -n` in a shell that then execs the server, so the child's pid is the server's);
+ * `env` adds environment variables.
  */
 export async function spawnServer(
   dir: string,
   port: number,
-  options: { fileLimit?: number } = {},
+  options: { fileLimit?: number; env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
   const serve = [Deno.execPath(), "run", "-A", main, "serve", "--config", dir];
   const [command, ...args] = options.fileLimit === undefined
     ? serve
     : ["sh", "-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...serve];
-  const child = new Deno.Command(command, { args, stdout: "null", stderr: "piped" }).spawn();
+  const child = new Deno.Command(command, { args, env: options.env, stdout: "null", stderr: "piped" })
+    .spawn();
   const stderr = new Response(child.stderr).text();
   const finished = Promise.all([child.status, stderr]).then(([status, text]) => ({
     code: status.code,
