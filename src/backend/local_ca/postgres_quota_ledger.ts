@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 // @ts-types="@types/pg"
 import type pg from "pg";
 import type { SharedQuotaLedger } from "../../ops/limits/shared_issuance_quota.ts";
@@ -23,6 +24,31 @@ CREATE INDEX IF NOT EXISTS est_issuance_quota_key ON est_issuance_quota (request
 
 /** The advisory-lock class of quota keys (an arbitrary, fixed number). */
 const QUOTA_LOCK = 7_030_002;
+
+/**
+ * Clears the key's places that left the window, counts the others, and takes
+ * one when there are fewer than the limit ($1 requester, $2 label, $3 window
+ * seconds, $4 limit); answers the new place's id, or null and the seconds
+ * until the oldest place leaves the window.
+ */
+const TAKE_PLACE = `
+WITH window_start AS (SELECT statement_timestamp() - make_interval(secs => $3) AS t),
+expired AS (
+  DELETE FROM est_issuance_quota
+  WHERE requester = $1 AND label = $2 AND reserved_at <= (SELECT t FROM window_start)
+),
+taken AS (
+  SELECT count(*) AS n, min(reserved_at) AS oldest FROM est_issuance_quota
+  WHERE requester = $1 AND label = $2 AND reserved_at > (SELECT t FROM window_start)
+),
+added AS (
+  INSERT INTO est_issuance_quota (requester, label, reserved_at)
+  SELECT $1, $2, statement_timestamp() FROM taken WHERE n < $4
+  RETURNING id
+)
+SELECT (SELECT id FROM added) AS id,
+  EXTRACT(EPOCH FROM oldest + make_interval(secs => $3) - statement_timestamp()) AS wait
+FROM taken`;
 
 /** A place taken, or how long until one frees. */
 export type Reservation = { id: string } | { retryAfterSeconds: number };
@@ -48,32 +74,18 @@ export class PostgresQuotaLedger implements SharedQuotaLedger {
     windowSeconds: number,
   ): Promise<Reservation> {
     const key = [requester, label ?? ""];
+    // The lock's key is computed here so that taking it needs no parameters; a collision only serialises.
+    const lockKey = createHash("sha256").update(`${key[1]}\u0000${key[0]}`).digest().readInt32BE(0);
     return inTransaction(this.pool, async (client) => {
-      await client.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2 || '/' || $3))", [
-        QUOTA_LOCK,
-        key[1],
-        key[0],
+      await client.query(`SELECT pg_advisory_xact_lock(${QUOTA_LOCK}, ${lockKey})`);
+      // One statement, one snapshot taken after the lock: the places counted are all there are.
+      const result = await client.query<{ id: string | null; wait: string | null }>(TAKE_PLACE, [
+        ...key,
+        windowSeconds,
+        limit,
       ]);
-      await client.query(
-        `DELETE FROM est_issuance_quota WHERE requester = $1 AND label = $2
-         AND reserved_at <= clock_timestamp() - make_interval(secs => $3)`,
-        [...key, windowSeconds],
-      );
-      const taken = await client.query<{ n: string; wait: string | null }>(
-        `SELECT count(*) AS n,
-           EXTRACT(EPOCH FROM min(reserved_at) + make_interval(secs => $3) - clock_timestamp()) AS wait
-         FROM est_issuance_quota WHERE requester = $1 AND label = $2`,
-        [...key, windowSeconds],
-      );
-      if (Number(taken.rows[0].n) >= limit) {
-        return { retryAfterSeconds: Number(taken.rows[0].wait ?? windowSeconds) };
-      }
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO est_issuance_quota (requester, label, reserved_at) VALUES ($1, $2, clock_timestamp())
-         RETURNING id`,
-        key,
-      );
-      return { id: String(inserted.rows[0].id) };
+      const { id, wait } = result.rows[0];
+      return id !== null ? { id: String(id) } : { retryAfterSeconds: Number(wait ?? windowSeconds) };
     });
   }
 
