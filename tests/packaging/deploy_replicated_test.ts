@@ -85,32 +85,59 @@ Deno.test("deploy (replicated local CA): the publishing listener is exposed by a
   assert.deepEqual(byKind("PodDisruptionBudget")[0].spec.selector.matchLabels, labels);
 });
 
-Deno.test("deploy (replicated local CA): the configuration loads as check-config loads it", async () => {
-  // The mounted files made for real, where the pod has them, under a temporary root.
+/**
+ * Loads `serverToml` as check-config does, its absolute paths moved under a
+ * temporary root where the CA and TLS files they name are made for real.
+ */
+async function loadRooted(serverToml: string, realmConf: string) {
   const root = await tempDir({ prefix: "est-deploy-replicated-" });
   const at = (path: string) => join(root, path);
-  for (const mount of container.volumeMounts) await Deno.mkdir(at(mount.mountPath), { recursive: true });
+  const parsed = serverTomlSchema.parse(parseToml(serverToml)) as Doc;
   const ca = await makeOpensslCa(root, "Replicated CA");
   const tls = await makeSelfSigned(root, "/CN=est.example.com");
-  const backend = (toml as Doc).backend;
-  await Deno.copyFile(ca.certPath, at(backend.caCertFile));
-  await Deno.copyFile(ca.keyPath, at(backend.caKeyFile));
-  await Deno.copyFile(tls.certPath, at(toml.server.tls_cert!));
-  await Deno.copyFile(tls.keyPath, at(toml.server.tls_key!));
+  const copies: [string, string][] = [
+    [ca.certPath, parsed.backend.caCertFile],
+    [ca.keyPath, parsed.backend.caKeyFile],
+    [tls.certPath, parsed.server.tls_cert],
+    [tls.keyPath, parsed.server.tls_key],
+  ];
+  for (const [from, to] of copies) {
+    await Deno.mkdir(dirname(at(to)), { recursive: true });
+    await Deno.copyFile(from, at(to));
+  }
   const config = at("/etc/pki/est");
-  await Deno.writeTextFile(
-    join(config, "realm.conf"),
-    secretNamed("est-ca-secrets").stringData["realm.conf"],
-  );
+  await Deno.mkdir(config, { recursive: true });
+  await Deno.writeTextFile(join(config, "realm.conf"), realmConf);
   const rooted = serverToml.replace(/"\/(etc|var)\//g, `"${root}/$1/`).replace(
     "sslrootcert=/",
     `sslrootcert=${root}/`,
   );
   await Deno.writeTextFile(join(config, "server.toml"), rooted);
+  return { settings: await loadSettings(config), parsed };
+}
 
-  const settings = await loadSettings(config);
+Deno.test("deploy (replicated local CA): the configuration loads as check-config loads it", async () => {
+  const { settings } = await loadRooted(serverToml, secretNamed("est-ca-secrets").stringData["realm.conf"]);
   assert.equal(settings.backend.kind, "local-ca");
   assert.equal(settings.realm?.kind, "in-memory");
   assert.match(settings.store.url!, /^postgres:\/\/est@postgres\.database\.svc:5432\/est\?/);
   assert.equal(settings.publish.baseUrl, toml.publish.base_url);
+});
+
+Deno.test("deploy (replicated local CA on hosts): server.toml loads; the password comes from the drop-in's file", async () => {
+  const systemd = new URL("../../deploy/systemd/replicated/", import.meta.url).pathname;
+  const text = Deno.readTextFileSync(join(systemd, "server.toml"));
+  const realm = "class=in-memory\nusername=device-enroller\npassword=change-me\nroles=estclient\n";
+  const { settings, parsed } = await loadRooted(text, realm);
+  assert.equal(settings.backend.kind, "local-ca");
+  assert.equal(parsed.server.state_dir, INSTALLED_STATE_DIR);
+  assert.deepEqual(parsed.publish.bind, { host: "0.0.0.0", port: 8080 });
+  assert.ok(parsed.publish.base_url);
+  const url = new URL(settings.store.url!);
+  assert.equal(url.password, "");
+  const dropIn = Deno.readTextFileSync(join(systemd, "store.conf"));
+  const envFile = dropIn.match(/^EnvironmentFile=(\S+)$/m)?.[1];
+  assert.equal(dirname(envFile!), "/etc/pki/est");
+  assert.match(dropIn, /^\[Service\]$/m);
+  assert.match(dropIn, /PGPASSWORD=/);
 });
