@@ -169,3 +169,20 @@ Deno.test("store: the write-ahead log sync makes a commit of the no-wait connect
   );
   store.close();
 });
+
+Deno.test("store: the unused subject index of an older store is dropped when it is opened", async () => {
+  const path = join(await Deno.makeTempDir({ dir: tmp }), "issued.sqlite");
+  const old = new IssuedStore(path);
+  old.close();
+  const db = new DatabaseSync(path);
+  db.exec("CREATE INDEX certificates_subject ON certificates(subject)");
+  db.close();
+  const store = new IssuedStore(path);
+  const indexes = new DatabaseSync(path, { readOnly: true })
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'certificates_%' ORDER BY name",
+    )
+    .all().map((row) => row.name);
+  assert.deepEqual(indexes, ["certificates_requester", "certificates_revoked"]);
+  store.close();
+});

@@ -59,13 +59,15 @@ export async function spawnServer(
 
 /**
  * Writes server.toml into a fresh directory: `[server]` with a loopback bind on
- * `port` plus `serverKeys`, metrics (and publishing, unless `sections` has it) on port 0, then the `sections` given.
+ * `port`, one listener thread (unless `serverKeys` sets `workers`) plus `serverKeys`, metrics (and publishing, unless `sections` has it) on port 0, then the `sections` given.
  */
 export async function configDirWith(port: number, serverKeys: string, sections: string): Promise<string> {
   const dir = await tempDir({ prefix: "est-process-" });
   // A test that gives [publish] itself chooses its port.
   const publish = sections.includes("[publish]") ? "" : '[publish]\nbind = "127.0.0.1:0"\n';
-  const server = `[server]\nbind = "127.0.0.1:${port}"\nshutdown_grace = 5\n${serverKeys}\n`;
+  // One listener thread unless a test asks for more: tests count connections and descriptors per listener.
+  const workers = /^workers\s*=/m.test(serverKeys) ? "" : "workers = 1\n";
+  const server = `[server]\nbind = "127.0.0.1:${port}"\nshutdown_grace = 5\n${workers}${serverKeys}\n`;
   await Deno.writeTextFile(
     join(dir, "server.toml"),
     `${server}[metrics]\nbind = "127.0.0.1:0"\n${publish}${sections}`,
