@@ -43,7 +43,7 @@ const script = luaScript({
   },
 });
 try {
-  await runWrk({ url, script, dir, connections: Number(values.connections), seconds: 3 });
+  await runWrk({ url, script, dir, connections: Number(values.connections), seconds: 15 });
   const session = await InspectorSession.connect(inspectPort);
   let result;
   const profile = await profileWhile(session, async () => {
