@@ -33,7 +33,10 @@ await writeBenchConfig(dir, {
   port,
   workers: 1,
 });
-const server = await startServerProcess(dir, port, [`--inspect=127.0.0.1:${inspectPort}`]);
+const server = await startServerProcess(dir, port, [
+  `--inspect=127.0.0.1:${inspectPort}`,
+  "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc",
+]);
 const url = `https://127.0.0.1:${port}/.well-known/est/simpleenroll`;
 const script = luaScript({
   bodies: await makeCsrBodies(dir, 8),

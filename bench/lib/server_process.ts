@@ -36,6 +36,9 @@ export async function writeBenchConfig(dir: string, options: BenchServerOptions)
       bind: `127.0.0.1:${options.port}`,
       state_dir: "state",
       ...(options.workers === undefined ? {} : { workers: options.workers }),
+      // The idle-connection measurement opens 1,000 connections from one address.
+      max_connections: 2000,
+      max_connections_per_ip: 2000,
     },
     metrics: { bind: "127.0.0.1:0" },
     publish: { bind: "127.0.0.1:0" },
