@@ -1,17 +1,10 @@
 import "reflect-metadata";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { makeCsrBodies } from "./lib/csrs.ts";
+import { enrollmentScript, makeCsrBodies } from "./lib/csrs.ts";
 import { goPeerBinary, startGoPeer } from "./lib/go_peer.ts";
 import { alternate, type LoadTarget } from "./lib/side_by_side.ts";
-import {
-  BENCH_USER,
-  freePort,
-  type ServerProcess,
-  startServerProcess,
-  writeBenchConfig,
-} from "./lib/server_process.ts";
-import { luaScript } from "./lib/wrk.ts";
+import { freePort, type ServerProcess, startServerProcess, writeBenchConfig } from "./lib/server_process.ts";
 
 /**
  * Configurations of this server, and the Go peer when built, under the same keep-alive enrollment load in
@@ -35,11 +28,7 @@ const { values } = parseArgs({
 });
 const work = await Deno.makeTempDir({ prefix: "est-compare-" });
 const bodies = await makeCsrBodies(work, 8);
-const authorization = `Basic ${btoa(`${BENCH_USER.username}:${BENCH_USER.password}`)}`;
-const script = luaScript({
-  bodies,
-  headers: { "Content-Type": "application/pkcs10", Authorization: authorization },
-});
+const script = enrollmentScript(bodies);
 const servers: ServerProcess[] = [];
 const targets: LoadTarget[] = [];
 for (const spec of values.ours) {

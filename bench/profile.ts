@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { InspectorSession, profileWhile, summarise } from "./cpu_profile.ts";
-import { makeCsrBodies } from "./lib/csrs.ts";
-import { BENCH_USER, freePort, startServerProcess, writeBenchConfig } from "./lib/server_process.ts";
-import { luaScript, runWrk } from "./lib/wrk.ts";
+import { enrollmentScript, makeCsrBodies } from "./lib/csrs.ts";
+import { freePort, startServerProcess, writeBenchConfig } from "./lib/server_process.ts";
+import { runWrk } from "./lib/wrk.ts";
 
 /**
  * Profiles keep-alive enrollment: starts the server with the V8 inspector,
@@ -38,13 +38,7 @@ const server = await startServerProcess(dir, port, [
   "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc",
 ]);
 const url = `https://127.0.0.1:${port}/.well-known/est/simpleenroll`;
-const script = luaScript({
-  bodies: await makeCsrBodies(dir, 8),
-  headers: {
-    "Content-Type": "application/pkcs10",
-    Authorization: `Basic ${btoa(`${BENCH_USER.username}:${BENCH_USER.password}`)}`,
-  },
-});
+const script = enrollmentScript(await makeCsrBodies(dir, 8));
 try {
   await runWrk({ url, script, dir, connections: Number(values.connections), seconds: 15 });
   const session = await InspectorSession.connect(inspectPort);

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { makeCsrBodies } from "./lib/csrs.ts";
+import { enrollmentScript, makeCsrBodies } from "./lib/csrs.ts";
 import { holdIdleConnections } from "./lib/idle_connections.ts";
 import { enrollOnNewConnections } from "./lib/new_connections.ts";
 import { enrollmentCeiling, measureCryptoCeiling } from "./lib/openssl_speed.ts";
@@ -77,11 +77,7 @@ const count = (full: number) => (quick ? Math.ceil(full / 10) : full);
 const benchDir = import.meta.dirname!;
 const work = await Deno.makeTempDir({ prefix: "est-bench-" });
 const bodies = await makeCsrBodies(work, 8);
-const authorization = `Basic ${btoa(`${BENCH_USER.username}:${BENCH_USER.password}`)}`;
-const enrollScript = luaScript({
-  bodies,
-  headers: { "Content-Type": "application/pkcs10", Authorization: authorization },
-});
+const enrollScript = enrollmentScript(bodies);
 const getScript = luaScript({});
 
 function log(message: string): void {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { BENCH_USER } from "./server_process.ts";
+import { luaScript } from "./wrk.ts";
 
 /** `count` single-line base64 CSRs (P-256 keys, CN = the bench user), made with the openssl CLI. */
 export async function makeCsrBodies(dir: string, count: number): Promise<string[]> {
@@ -28,4 +29,15 @@ export async function makeCsrBodies(dir: string, count: number): Promise<string[
     bodies.push(output.stdout.toBase64());
   }
   return bodies;
+}
+
+/** The wrk script every enrollment load uses: POST of `bodies` in turn, HTTP Basic as the bench user. */
+export function enrollmentScript(bodies: string[]): string {
+  return luaScript({
+    bodies,
+    headers: {
+      "Content-Type": "application/pkcs10",
+      Authorization: `Basic ${btoa(`${BENCH_USER.username}:${BENCH_USER.password}`)}`,
+    },
+  });
 }

@@ -54,3 +54,38 @@ export interface PendingStore {
   remove(id: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A pending_requests row as both stores hold it; the id and times are in each driver's own types. */
+export interface PendingRow<Id, Time> {
+  id: Id;
+  csr_hash: string;
+  requester: string;
+  operation: string;
+  label: string;
+  subject: string;
+  status: PendingStatus;
+  reason: string | null;
+  ca_request_id: string | null;
+  created_at: Time;
+  decided_at: Time | null;
+}
+
+/** The record a row holds, its times read with `time` (an empty label is none). */
+export function pendingRecordOf<Id extends number | bigint | string, Time>(
+  row: PendingRow<Id, Time>,
+  time: (value: Time) => Date,
+): PendingRecord {
+  return {
+    id: Number(row.id),
+    csrHash: row.csr_hash,
+    requester: row.requester,
+    operation: row.operation,
+    label: row.label === "" ? undefined : row.label,
+    subject: row.subject,
+    status: row.status,
+    reason: row.reason ?? undefined,
+    caRequestId: row.ca_request_id ?? undefined,
+    createdAt: time(row.created_at),
+    decidedAt: row.decided_at === null ? undefined : time(row.decided_at),
+  };
+}

@@ -8,7 +8,14 @@
 
 // @ts-types="@types/pg"
 import type pg from "pg";
-import type { PendingKey, PendingRecord, PendingStatus, PendingStore } from "./pending_store.ts";
+import {
+  type PendingKey,
+  type PendingRecord,
+  pendingRecordOf,
+  type PendingRow,
+  type PendingStatus,
+  type PendingStore,
+} from "./pending_store.ts";
 import { createSchema, inTransaction, type PostgresStoreOptions, storePool } from "./postgres_store_pool.ts";
 
 const SCHEMA = `
@@ -33,19 +40,7 @@ const BY_KEY = "csr_hash = $1 AND requester = $2 AND operation = $3 AND label = 
 const INSERT = `INSERT INTO est_pending_requests (csr_hash, requester, operation, label, subject, status,
   ca_request_id, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)`;
 
-interface Row {
-  id: string;
-  csr_hash: string;
-  requester: string;
-  operation: string;
-  label: string;
-  subject: string;
-  status: PendingStatus;
-  reason: string | null;
-  ca_request_id: string | null;
-  created_at: Date;
-  decided_at: Date | null;
-}
+type Row = PendingRow<string, Date>;
 
 /**
  * The deferred requests every replica shares. The table is created on first
@@ -142,17 +137,5 @@ function keyOf(key: PendingKey): string[] {
 }
 
 function recordOf(row: Row): PendingRecord {
-  return {
-    id: Number(row.id),
-    csrHash: row.csr_hash,
-    requester: row.requester,
-    operation: row.operation,
-    label: row.label === "" ? undefined : row.label,
-    subject: row.subject,
-    status: row.status,
-    reason: row.reason ?? undefined,
-    caRequestId: row.ca_request_id ?? undefined,
-    createdAt: row.created_at,
-    decidedAt: row.decided_at ?? undefined,
-  };
+  return pendingRecordOf(row, (t) => t);
 }

@@ -8,7 +8,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { PendingKey, PendingRecord, PendingStatus, PendingStore } from "./pending_store.ts";
+import {
+  type PendingKey,
+  type PendingRecord,
+  pendingRecordOf,
+  type PendingRow,
+  type PendingStatus,
+  type PendingStore,
+} from "./pending_store.ts";
 
 /** Where the store of `stateDir` lives. */
 export function pendingStorePath(stateDir: string): string {
@@ -32,19 +39,7 @@ CREATE TABLE IF NOT EXISTS pending_requests (
 );
 `;
 
-interface Row {
-  id: number | bigint;
-  csr_hash: string;
-  requester: string;
-  operation: string;
-  label: string;
-  subject: string;
-  status: PendingStatus;
-  reason: string | null;
-  ca_request_id: string | null;
-  created_at: string;
-  decided_at: string | null;
-}
+type Row = PendingRow<number | bigint, string>;
 
 /** The deferred requests of one host, in a SQLite file (WAL, synchronous writes). */
 export class SqlitePendingStore implements PendingStore {
@@ -155,19 +150,7 @@ export class SqlitePendingStore implements PendingStore {
 }
 
 function recordOf(row: Row): PendingRecord {
-  return {
-    id: Number(row.id),
-    csrHash: row.csr_hash,
-    requester: row.requester,
-    operation: row.operation,
-    label: row.label === "" ? undefined : row.label,
-    subject: row.subject,
-    status: row.status,
-    reason: row.reason ?? undefined,
-    caRequestId: row.ca_request_id ?? undefined,
-    createdAt: new Date(row.created_at),
-    decidedAt: row.decided_at ? new Date(row.decided_at) : undefined,
-  };
+  return pendingRecordOf(row, (t) => new Date(t));
 }
 
 /** A synchronous database call as a promise (its exception as the rejection). */
