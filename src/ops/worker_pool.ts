@@ -101,7 +101,7 @@ export class WorkerPool {
       for (const t of threads) t.worker.terminate();
       throw err;
     }
-    log.info("{count} more listener threads share the port", { count });
+    log.info("{listeners} listener threads share the port", { listeners: count + 1, count });
     return new WorkerPool(threads);
   }
 
