@@ -9,6 +9,7 @@ import {
   isUniversal,
   oidKey,
   oidKeyOf,
+  readAt,
   readDer,
   UNIVERSAL,
   unsignedIntegerOf,
@@ -95,4 +96,68 @@ Deno.test("dottedOidOf: remembered OIDs stay right past the bound of those kept"
     assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
   }
   assert.equal(dottedOidOf(readDer(der(new asn1js.Null()))), "(not an OID)");
+});
+
+Deno.test("readAt: the same element as @oslojs/asn1's parseASN1, on valid and hostile input", async () => {
+  const { parseASN1 } = await import("@oslojs/asn1");
+  const library = (bytes: Uint8Array) => {
+    try {
+      const [value, consumed] = parseASN1(bytes);
+      return { class: value.class, form: value.form, tag: value.tag, contents: value.contents(), consumed };
+    } catch {
+      return "refused";
+    }
+  };
+  const ours = (bytes: Uint8Array<ArrayBuffer>) => {
+    try {
+      const node = readAt(bytes);
+      const { value } = node;
+      return {
+        class: value.class,
+        form: value.form,
+        tag: value.tag,
+        contents: value.contents(),
+        consumed: node.raw.length,
+      };
+    } catch {
+      return "refused";
+    }
+  };
+  const seeds = [
+    Uint8Array.fromHex("3003020105"),
+    Uint8Array.fromHex("308105020105"),
+    Uint8Array.fromHex("30820003020105"),
+    Uint8Array.fromHex("3088000000000000000302010500"),
+    Uint8Array.fromHex("1f8100020101"),
+    Uint8Array.fromHex("1f81800001ff"),
+    Uint8Array.fromHex("1f818180010000"),
+    Uint8Array.fromHex("bf81000105"),
+    Uint8Array.fromHex("30800201050000"),
+    Uint8Array.fromHex("30ff"),
+    Uint8Array.fromHex("0400"),
+    Uint8Array.fromHex("1f"),
+    Uint8Array.fromHex("1f80"),
+    Uint8Array.fromHex("04"),
+    der(new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: new Uint8Array(300) })] })),
+  ];
+  let state = 7;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const inputs: Uint8Array<ArrayBuffer>[] = [...seeds];
+  for (const seed of seeds) {
+    for (let i = 0; i < 400; i++) {
+      const mutated = seed.slice(0, Math.max(1, Math.floor(random() * (seed.length + 2))));
+      if (mutated.length > 0) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
+      inputs.push(mutated);
+    }
+  }
+  for (let i = 0; i < 4000; i++) {
+    inputs.push(Uint8Array.from({ length: 1 + Math.floor(random() * 12) }, () => Math.floor(random() * 256)));
+  }
+  let accepted = 0;
+  for (const input of inputs) {
+    const expected = library(input);
+    assert.deepEqual(ours(input), expected, input.toHex());
+    if (expected !== "refused") accepted++;
+  }
+  assert.ok(accepted > 500, `${accepted} of ${inputs.length} accepted by both`);
 });
