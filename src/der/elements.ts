@@ -88,3 +88,22 @@ export function der(element: ASN1Encodable): Uint8Array<ArrayBuffer> {
   out.set(contents, out.byteLength - contents.byteLength);
   return out;
 }
+
+/**
+ * An INTEGER holding the non-negative number whose big-endian magnitude is
+ * `magnitude` (a serial number as stored): the contents are the magnitude
+ * without redundant leading zero octets, with one zero octet in front when
+ * the first would read as a sign (X.690 §8.3), as ASN1Integer encodes the
+ * same number.
+ */
+export function unsignedInteger(magnitude: Uint8Array<ArrayBuffer>): ASN1Encodable {
+  let start = 0;
+  while (start < magnitude.byteLength - 1 && magnitude[start] === 0) start++;
+  const digits = magnitude.byteLength > 0 ? magnitude.subarray(start) : new Uint8Array(1);
+  let contents = digits;
+  if (digits[0] & 0x80) {
+    contents = new Uint8Array(digits.byteLength + 1);
+    contents.set(digits, 1);
+  }
+  return { class: ASN1Class.Universal, form: ASN1Form.Primitive, tag: 2, contents: () => contents };
+}

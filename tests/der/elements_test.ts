@@ -13,7 +13,7 @@ import {
   encodeASN1,
   encodeObjectIdentifier,
 } from "@oslojs/asn1";
-import { constructed, contextTag, der, SEQUENCE, SET } from "../../src/der/elements.ts";
+import { constructed, contextTag, der, SEQUENCE, SET, unsignedInteger } from "../../src/der/elements.ts";
 
 /** What @oslojs/asn1 encodes for the same constructed element. */
 function byLibrary(cls: ASN1Class, tag: number, contents: Uint8Array): Uint8Array {
@@ -83,4 +83,27 @@ Deno.test("der: byte for byte what @oslojs/asn1 encodes, primitive and construct
     },
   ];
   for (const element of cases) assert.deepEqual(der(element), encodeASN1(element));
+});
+
+Deno.test("unsignedInteger: byte for byte what ASN1Integer encodes for the same number", () => {
+  const cases = [
+    "",
+    "00",
+    "0000",
+    "01",
+    "7f",
+    "80",
+    "ff",
+    "0080",
+    "000001",
+    "4aaa",
+    ...Array.from(
+      { length: 300 },
+      (_, i) => crypto.getRandomValues(new Uint8Array(1 + (i % 20))).toHex(),
+    ),
+  ];
+  for (const hex of cases) {
+    const number = hex === "" ? 0n : BigInt(`0x${hex}`);
+    assert.deepEqual(der(unsignedInteger(Uint8Array.fromHex(hex))), der(new ASN1Integer(number)), hex);
+  }
 });

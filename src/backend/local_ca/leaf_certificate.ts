@@ -12,7 +12,7 @@ import {
 } from "@oslojs/asn1";
 import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
-import { constructed, contextTag, der, SEQUENCE } from "../../der/elements.ts";
+import { constructed, contextTag, der, SEQUENCE, unsignedInteger } from "../../der/elements.ts";
 import type { SubjectKey } from "../../pki/csr.ts";
 import type { SubjectAltName } from "../../pki/subject_alt_name.ts";
 import { NAMED_OIDS } from "../../pki/oids.ts";
@@ -140,7 +140,9 @@ export class LeafIssuer {
     }
     const tbs = constructed(SEQUENCE, [
       VERSION_3,
-      der(new ASN1Integer(BigInt(`0x${req.serialHex}`))),
+      der(
+        unsignedInteger(Uint8Array.fromHex(req.serialHex.length % 2 ? `0${req.serialHex}` : req.serialHex)),
+      ),
       this.#signatureAlgorithm,
       this.#issuer,
       constructed(SEQUENCE, [der(timeOf(notBefore)), der(timeOf(notAfter))]),
