@@ -40,6 +40,26 @@ export function digestOf(lib: LibcryptoSymbols, hash: HashName | undefined): Den
   return md;
 }
 
+const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
+  "SHA-1": 20,
+  "SHA-256": 32,
+  "SHA-384": 48,
+  "SHA-512": 64,
+};
+
+/** The `hash` digest of `data` in one call (EVP_Digest); throws an OpensslError when libcrypto fails. */
+export function messageDigest(
+  lib: LibcryptoSymbols,
+  hash: HashName,
+  data: Uint8Array<ArrayBuffer>,
+): Uint8Array<ArrayBuffer> {
+  const digest = new Uint8Array(DIGEST_BYTES[hash]);
+  if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, digestOf(lib, hash), null) !== 1) {
+    failure(lib, "digesting");
+  }
+  return digest;
+}
+
 /**
  * Runs `body` with a fresh EVP_MD_CTX initialised for `pkey` by `init`, then
  * frees it; the EVP_PKEY_CTX it owns goes with it.

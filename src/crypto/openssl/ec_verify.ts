@@ -10,7 +10,7 @@
  */
 
 import type { EcCurve } from "./pkey_codec.ts";
-import { digestOf, type HashName } from "./digest_sign.ts";
+import { type HashName, messageDigest } from "./digest_sign.ts";
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 
@@ -19,13 +19,6 @@ const CURVE_NID: Readonly<Record<EcCurve, number>> = {
   "P-256": 415, // NID_X9_62_prime256v1
   "P-384": 715, // NID_secp384r1
   "P-521": 716, // NID_secp521r1
-};
-
-const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
-  "SHA-1": 20,
-  "SHA-256": 32,
-  "SHA-384": 48,
-  "SHA-512": 64,
 };
 
 /** Per library: whether the fast path may be used, and the curve groups, made once and kept. */
@@ -79,12 +72,11 @@ export function verifyEcdsa(
   try {
     if (lib.EC_KEY_set_group(key, group) !== 1) return failed(lib);
     if (lib.EC_KEY_oct2key(key, point, BigInt(point.byteLength), null) !== 1) return failed(lib);
-    const digest = new Uint8Array(DIGEST_BYTES[hash]);
-    if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, digestOf(lib, hash), null) !== 1) {
-      return failed(lib);
-    }
+    const digest = messageDigest(lib, hash, data);
     const verified = lib.ECDSA_verify(0, digest, digest.byteLength, signature, signature.byteLength, key);
     return verified === 1 || failed(lib);
+  } catch {
+    return false; // digesting failed; the error queue was drained into the exception
   } finally {
     lib.EC_KEY_free(key);
   }

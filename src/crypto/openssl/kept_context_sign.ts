@@ -1,14 +1,7 @@
-import { digestOf, type HashName, signatureOf } from "./digest_sign.ts";
+import { digestOf, type HashName, messageDigest, signatureOf } from "./digest_sign.ts";
 import { failure } from "./error_queue.ts";
 import type { PrivateHandle } from "./key_handles.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
-
-const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
-  "SHA-1": 20,
-  "SHA-256": 32,
-  "SHA-384": 48,
-  "SHA-512": 64,
-};
 
 /**
  * ECDSA and RSASSA-PKCS1-v1_5 signatures through a signing context made once
@@ -26,8 +19,7 @@ export function signWithKeptContext(
 ): Uint8Array<ArrayBuffer> {
   const md = digestOf(lib, hash);
   const ctx = contextFor(lib, handle, pkey, hash, md);
-  const digest = new Uint8Array(DIGEST_BYTES[hash]);
-  if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, md, null) !== 1) failure(lib, "digesting");
+  const digest = messageDigest(lib, hash, data);
   return signatureOf(
     lib,
     maxSize,
