@@ -35,8 +35,8 @@ const CONSTRUCTED = 0x20;
 /** Tag numbers from 31 up take more identifier octets; nothing assembled here uses them. */
 const LOW_TAG_LIMIT = 0x1f;
 
-/** The number of octets the DER length of `length` takes. */
-function lengthOctets(length: number): number {
+/** The number of octets the DER length of `length` takes (X.690 §10.1: the fewest). */
+export function lengthOctets(length: number): number {
   if (length < 0x80) return 1;
   let octets = 1;
   for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets++;

@@ -1,4 +1,5 @@
 import { ASN1Class, ASN1Form } from "@oslojs/asn1";
+import { lengthOctets } from "./elements.ts";
 import { contentsOf, type DerNode, elementsIn, UNIVERSAL } from "./reader.ts";
 
 /**
@@ -38,16 +39,9 @@ export function isStrictDer(node: DerNode, maxDepth: number): boolean {
 function minimalHeader(node: DerNode): boolean {
   const { tag } = node.value;
   const length = contentsOf(node).byteLength;
-  const tagOctets = tag < 31 ? 1 : 1 + digits(tag, 128);
-  const lengthOctets = length < 128 ? 1 : 1 + digits(length, 256);
-  return node.raw.byteLength - length === tagOctets + lengthOctets;
-}
-
-/** How many base-`base` digits `n` (> 0) has. */
-function digits(n: number, base: number): number {
-  let count = 0;
-  for (let rest = n; rest > 0; rest = Math.floor(rest / base)) count++;
-  return count;
+  let tagOctets = 1;
+  if (tag >= 31) { for (let rest = tag; rest > 0; rest = Math.floor(rest / 128)) tagOctets++; }
+  return node.raw.byteLength - length === tagOctets + lengthOctets(length);
 }
 
 /** Universal SEQUENCE and SET are constructed; every other universal type is primitive in DER. */
