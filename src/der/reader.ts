@@ -158,17 +158,25 @@ export function oidKey(dotted: string): string {
  */
 const dottedOids = new Map<string, string>();
 const DOTTED_OIDS_KEPT = 256;
+/** Longer encodings than any OID in use are decoded each time, so the cache stays small in bytes too. */
+const DOTTED_OID_MAX_OCTETS = 64;
 
 /** The dotted form of an OBJECT IDENTIFIER. */
 export function dottedOidOf(node: DerNode): string {
+  if (node.raw.byteLength > DOTTED_OID_MAX_OCTETS) return decodedOid(node);
   const key = node.raw.toHex();
-  const known = dottedOids.get(key);
-  if (known !== undefined) return known;
-  const decoded = asn1js.fromBER(node.raw).result;
-  const dotted = decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : "(not an OID)";
-  if (dottedOids.size >= DOTTED_OIDS_KEPT) dottedOids.delete(dottedOids.keys().next().value!);
-  dottedOids.set(key, dotted);
+  let dotted = dottedOids.get(key);
+  if (dotted === undefined) {
+    dotted = decodedOid(node);
+    if (dottedOids.size >= DOTTED_OIDS_KEPT) dottedOids.delete(dottedOids.keys().next().value!);
+    dottedOids.set(key, dotted);
+  }
   return dotted;
+}
+
+function decodedOid(node: DerNode): string {
+  const decoded = asn1js.fromBER(node.raw).result;
+  return decoded instanceof asn1js.ObjectIdentifier ? decoded.valueBlock.toString() : "(not an OID)";
 }
 
 /** The bits of a BIT STRING with no unused bits (keys, signatures); undefined otherwise. */

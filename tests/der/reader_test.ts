@@ -96,6 +96,10 @@ Deno.test("dottedOidOf: remembered OIDs stay right past the bound of those kept"
     assert.equal(dottedOidOf(oidNode(`1.3.6.1.4.1.99999.${i}`)), `1.3.6.1.4.1.99999.${i}`);
   }
   assert.equal(dottedOidOf(readDer(der(new asn1js.Null()))), "(not an OID)");
+  const long = `1.3.6.1.4.1.${Array.from({ length: 40 }, (_, i) => 1_000_000 + i).join(".")}`;
+  assert.ok(oidNode(long).raw.byteLength > 64);
+  assert.equal(dottedOidOf(oidNode(long)), long, "a long OID is decoded, and again");
+  assert.equal(dottedOidOf(oidNode(long)), long);
 });
 
 Deno.test("readAt: the same element as @oslojs/asn1's parseASN1, on valid and hostile input", async () => {
