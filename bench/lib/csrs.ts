@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { openssl } from "./openssl.ts";
 import { BENCH_USER } from "./server_process.ts";
 import { luaScript } from "./wrk.ts";
 
@@ -6,27 +7,22 @@ import { luaScript } from "./wrk.ts";
 export async function makeCsrBodies(dir: string, count: number): Promise<string[]> {
   const bodies: string[] = [];
   for (let i = 0; i < count; i++) {
-    const output = await new Deno.Command("openssl", {
-      args: [
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        join(dir, `client-${i}.key.pem`),
-        "-subj",
-        `/CN=${BENCH_USER.username}`,
-        "-outform",
-        "DER",
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!output.success) throw new Error("openssl req failed");
-    bodies.push(output.stdout.toBase64());
+    const der = await openssl([
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(dir, `client-${i}.key.pem`),
+      "-subj",
+      `/CN=${BENCH_USER.username}`,
+      "-outform",
+      "DER",
+    ]);
+    bodies.push(der.toBase64());
   }
   return bodies;
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { openssl } from "./openssl.ts";
 import { delay, rssOf } from "./server_process.ts";
 
 /**
@@ -21,11 +22,6 @@ export function goPeerBinary(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdout: "null", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
 }
 
 /** A P-256 CA and a TLS pair for 127.0.0.1 signed by it, made with the openssl CLI in `dir`. */
