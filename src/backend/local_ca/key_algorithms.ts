@@ -46,6 +46,14 @@ export function keyAlgorithm(type: CaKeyType): KeyAlgorithm {
   }
 }
 
+/**
+ * The algorithm set of the keys a CA makes for itself (its TLS certificate,
+ * its OCSP responder): P-256 under an EC CA, RSA-2048 under an RSA one.
+ */
+export function ownKeyAlgorithm(ca: KeyAlgorithm): KeyAlgorithm {
+  return keyAlgorithm(ca.generate.name === "ECDSA" ? "P-256" : "RSA-2048");
+}
+
 /** The algorithm set matching an existing key (for operator-supplied CA keys). */
 export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
   const details = key.asymmetricKeyDetails ?? {};

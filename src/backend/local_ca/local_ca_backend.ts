@@ -13,7 +13,7 @@ import { type IssuanceStore, SerialTakenError } from "./issuance_store.ts";
 import { openSqliteStore } from "./open_issuance_store.ts";
 import { SqliteIssuanceStore } from "./sqlite_issuance_store.ts";
 import { toPem } from "../../encoding/pem.ts";
-import { exportPrivateKeyPem } from "./key_algorithms.ts";
+import { exportPrivateKeyPem, ownKeyAlgorithm } from "./key_algorithms.ts";
 import { type IssuedLeaf, LeafIssuer, type LeafRequest, type PublicationUrls } from "./leaf_certificate.ts";
 import { randomSerialHex } from "./serial.ts";
 
@@ -89,14 +89,8 @@ export class LocalCaBackend implements Backend {
     addresses: string[],
     validityDays: number,
   ): Promise<ServerTlsMaterial> {
-    const ecCa = this.ca.algorithm.generate.name === "ECDSA";
-    const params = ecCa ? { name: "ECDSA", namedCurve: "P-256" } : {
-      name: "RSASSA-PKCS1-v1_5",
-      hash: "SHA-256",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-    };
     const crypto = this.ca.crypto;
+    const params = ownKeyAlgorithm(this.ca.algorithm).generate;
     const keys = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
     const publicKey = subjectKeyOf(new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey)));
     const sanValue = new Uint8Array(

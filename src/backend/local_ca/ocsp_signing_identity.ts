@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { subjectKeyOf } from "../../pki/csr_key.ts";
 import type { CaMaterial } from "./ca_material.ts";
 import { CaSigner } from "./ca_signer.ts";
+import { ownKeyAlgorithm } from "./key_algorithms.ts";
 import type { LeafRequest } from "./leaf_certificate.ts";
 
 /** Who signs OCSP responses: the signer, its key hash (ResponderID byKey) and the certificates to attach. */
@@ -60,14 +61,8 @@ export class DelegatedOcspSigner {
 
   async #issue(): Promise<OcspSigningIdentity> {
     const crypto = this.ca.crypto;
-    const ec = this.ca.algorithm.generate.name === "ECDSA";
-    const params = ec ? { name: "ECDSA", namedCurve: "P-256" } : {
-      name: "RSASSA-PKCS1-v1_5",
-      hash: "SHA-256",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-    };
-    const keys = await crypto.subtle.generateKey(params, false, ["sign", "verify"]) as CryptoKeyPair;
+    const own = ownKeyAlgorithm(this.ca.algorithm);
+    const keys = await crypto.subtle.generateKey(own.generate, false, ["sign", "verify"]) as CryptoKeyPair;
     const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
     const cn = this.ca.cert.subjectName.getField("CN")[0] ?? "EST Local CA";
     const subject = new Uint8Array(new x509.Name([{ "2.5.4.3": [`${cn} OCSP Responder`] }]).toArrayBuffer());
@@ -76,9 +71,8 @@ export class DelegatedOcspSigner {
       validityDays: DELEGATED_VALIDITY_DAYS,
       ocspNoCheck: true,
     });
-    const signing = ec ? { name: "ECDSA", hash: "SHA-256" } : { name: "RSASSA-PKCS1-v1_5" };
     const identity = {
-      signer: new CaSigner(keys.privateKey, signing, crypto),
+      signer: new CaSigner(keys.privateKey, own.signing, crypto),
       keyHash: keyHashOf(spki),
       certs: [leaf.der],
     };
