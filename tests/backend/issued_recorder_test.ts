@@ -186,3 +186,28 @@ Deno.test("store: the unused subject index of an older store is dropped when it 
   assert.deepEqual(indexes, ["certificates_requester", "certificates_revoked"]);
   store.close();
 });
+
+Deno.test("recorder: close waits for every sync, the one under way and the one after it", async () => {
+  const { store } = await freshStore();
+  const syncs: (() => void)[] = [];
+  const recorder = new IssuedRecorder({
+    recordAll: (records, options) => store.recordAll(records, options),
+    syncLog: () => new Promise<void>((resolve) => syncs.push(resolve)),
+  });
+  const first = recorder.record(record("k1"));
+  await new Promise((r) => setTimeout(r, 10));
+  const second = recorder.record(record("k2"));
+  await new Promise((r) => setTimeout(r, 10));
+  let closed = false;
+  const closing = recorder.close().then(() => closed = true);
+  syncs[0]();
+  await first;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(syncs.length, 2, "the second commit got a sync of its own");
+  assert.equal(closed, false, "close waits for it");
+  syncs[1]();
+  await second;
+  await closing;
+  assert.equal(recorder.stats().records, 2);
+  store.close();
+});

@@ -65,7 +65,8 @@ export class IssuedRecorder {
   async close(): Promise<void> {
     this.#flush(true);
     this.#closed = true;
-    await this.#syncing;
+    // A sync that ends starts the next for what was committed meanwhile.
+    while (this.#syncing !== undefined) await this.#syncing;
   }
 
   #flush(wait: boolean): void {
@@ -95,23 +96,22 @@ export class IssuedRecorder {
     this.#startSync();
   }
 
+  /**
+   * Starts a sync for what is committed and unsynced, unless one runs; when it
+   * ends, what was committed meanwhile gets the next. Each sync covers only
+   * what was committed before it began.
+   */
   #startSync(): void {
     if (this.#syncing !== undefined || this.#unsynced.length === 0) return;
-    this.#syncing = this.#syncCommitted().finally(() => {
+    const group = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = this.#store.syncLog().then(
+      () => this.#settle(group),
+      (err: Error) => group.forEach((pending) => pending.reject(err)),
+    ).finally(() => {
       this.#syncing = undefined;
       this.#startSync();
     });
-  }
-
-  /** Syncs until nothing committed is left unsynced; each sync covers what was committed before it began. */
-  async #syncCommitted(): Promise<void> {
-    while (this.#unsynced.length > 0) {
-      const group = this.#unsynced;
-      this.#unsynced = [];
-      const failure = await this.#store.syncLog().then(() => undefined, (err: Error) => err);
-      if (failure === undefined) this.#settle(group);
-      else for (const pending of group) pending.reject(failure);
-    }
   }
 
   #settle(committed: Pending[]): void {
