@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findProgram, freePort, unlessProgram, waitForPort } from "./services.ts";
+import { findProgram, restartablePort, unlessProgram, waitForPort } from "./services.ts";
 import { tomcatDigest } from "../../src/realm/postgresql/tomcat_digest.ts";
 import { runOk } from "./tools.ts";
 
@@ -96,7 +96,7 @@ export class PostgresCluster {
   static async start(options: { tls?: PostgresTls } = {}): Promise<PostgresCluster> {
     // Not under the tests' private temporary root: the postgres account must reach it.
     const dir = await Deno.makeTempDir({ dir: tmpdir(), prefix: "est-postgres-" });
-    const cluster = new PostgresCluster(dir, freePort(), options.tls !== undefined);
+    const cluster = new PostgresCluster(dir, restartablePort(), options.tls !== undefined);
     try {
       await Deno.writeTextFile(join(dir, "pw"), "Secret.123\n");
       if (options.tls) {

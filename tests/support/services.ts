@@ -30,6 +30,28 @@ export function freePort(): number {
   return port;
 }
 
+/** Below Linux's ephemeral range (32768–60999), which port 0 and outgoing connections draw from. */
+const RESTARTABLE_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A loopback TCP port for a service a test stops and starts again on the same
+ * port (PostgreSQL, slapd): taken below the ephemeral range, so that while the
+ * service is down the port is not handed to another test's `freePort()` or to
+ * an outgoing connection.
+ */
+export function restartablePort(): number {
+  for (;;) {
+    const port = RESTARTABLE_PORTS.from +
+      Math.floor(Math.random() * (RESTARTABLE_PORTS.to - RESTARTABLE_PORTS.from));
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch {
+      // taken: draw again
+    }
+  }
+}
+
 /** Resolves once 127.0.0.1:`port` accepts connections; throws after `ms` or when `exited` settles first. */
 export async function waitForPort(
   port: number,

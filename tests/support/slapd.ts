@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { findProgram, freePort, unlessProgram, waitForPort } from "./services.ts";
+import { findProgram, restartablePort, unlessProgram, waitForPort } from "./services.ts";
 import { runOk } from "./tools.ts";
 import { tempDir } from "./temp.ts";
 
@@ -108,7 +108,7 @@ export class Slapd {
     await Deno.mkdir(join(dir, "manager"));
     await Deno.mkdir(join(dir, "data"));
     await Deno.writeTextFile(join(dir, "slapd.conf"), slapdConf(dir, options));
-    const slapd = new Slapd(dir, freePort(), options.tls ? freePort() : undefined);
+    const slapd = new Slapd(dir, restartablePort(), options.tls ? restartablePort() : undefined);
     await slapd.resume();
     await slapd.modify(CREATE_LDIF, true);
     return slapd;
