@@ -1,18 +1,8 @@
-import "reflect-metadata";
 import { parseArgs } from "node:util";
+import { UsageError } from "./src/cli/usage_error.ts";
+import { print } from "./src/cli/print.ts";
 import { ConfigError } from "./src/config/errors.ts";
-import { renderEffectiveConfig } from "./src/config/effective.ts";
-import { loadSettings } from "./src/config/boundary.ts";
-import { loadConfig } from "./src/config/load.ts";
-import { DEFAULT_HEALTH_URL, probeHealth } from "./src/ops/health_probe.ts";
-import { closeLogging, setupLogging } from "./src/ops/logging.ts";
-import { REVOCATION_REASONS } from "./src/backend/local_ca/issued_store.ts";
-import { isRevocationReason, normalizeSerial, revokeCertificate } from "./src/backend/local_ca/revoke.ts";
-import { runClient } from "./src/client/cli.ts";
-import { probeRealm } from "./src/realm/connection_probe.ts";
-import { runPendingCommand } from "./src/cli/pending_commands.ts";
-import { listCommand } from "./src/cli/list_command.ts";
-import { startServer } from "./src/server.ts";
+import { DEFAULT_HEALTH_URL } from "./src/ops/health_url.ts";
 import { buildCommit, VERSION } from "./src/version.ts";
 
 const USAGE = `pki-est-server ${VERSION}: an EST (RFC 7030) server
@@ -45,9 +35,6 @@ that does not load is refused and the running one kept; what needs a restart is 
 exit codes: 0 clean shutdown, 1 start failure, 2 bad configuration or usage.
 `;
 
-/** A command line that cannot be run; exit 2 with the reason and the usage. */
-class UsageError extends Error {}
-
 /** The options a subcommand may read. */
 interface CommandOptions {
   /** --reason as given (revoke defaults it to unspecified). */
@@ -61,30 +48,51 @@ const COMMANDS: Record<
   string,
   { args: number; run: (dir: string, args: string[], options: CommandOptions) => Promise<number> }
 > = {
-  "check-config": { args: 0, run: (dir, _, { connect }) => checkConfig(dir, connect) },
-  serve: { args: 0, run: (dir) => serve(dir) },
+  "check-config": {
+    args: 0,
+    run: async (dir, _, { connect }) => (await serverCommands()).checkConfig(dir, connect),
+  },
+  serve: { args: 0, run: async (dir) => (await serverCommands()).serve(dir) },
   revoke: {
     args: 1,
-    run: (dir, args, { reason }) => revoke(dir, args[0], reason ?? "unspecified"),
+    run: async (dir, args, { reason }) =>
+      (await serverCommands()).revoke(dir, args[0], reason ?? "unspecified"),
   },
-  pending: { args: 0, run: (dir) => runPendingCommand("pending", dir, [], undefined) },
+  pending: {
+    args: 0,
+    run: async (dir) => (await pendingCommands()).runPendingCommand("pending", dir, [], undefined),
+  },
   approve: {
     args: 1,
-    run: (dir, args) => runPendingCommand("approve", dir, args, undefined),
+    run: async (dir, args) => (await pendingCommands()).runPendingCommand("approve", dir, args, undefined),
   },
   reject: {
     args: 1,
-    run: (dir, args, { reason }) => runPendingCommand("reject", dir, args, reason),
+    run: async (dir, args, { reason }) =>
+      (await pendingCommands()).runPendingCommand("reject", dir, args, reason),
   },
   health: {
     args: 0,
-    run: async (_dir, _args, { url }) => await probeHealth(url) ? 0 : print(`not healthy: ${url}`, 1, true),
+    run: async (_dir, _args, { url }) => {
+      const { probeHealth } = await import("./src/ops/health_probe.ts");
+      return await probeHealth(url) ? 0 : print(`not healthy: ${url}`, 1, true);
+    },
   },
 };
 
+// Each command loads only what it runs: a container health check every few seconds need not load the
+// server's module graph, and `--version` answers at once.
+function serverCommands() {
+  return import("./src/cli/server_commands.ts");
+}
+
+function pendingCommands() {
+  return import("./src/cli/pending_commands.ts");
+}
+
 async function main(args: string[]): Promise<number> {
-  if (args[0] === "client") return await runClient(args.slice(1));
-  if (args[0] === "list") return await listCommand(args.slice(1));
+  if (args[0] === "client") return await (await import("./src/client/cli.ts")).runClient(args.slice(1));
+  if (args[0] === "list") return await (await import("./src/cli/list_command.ts")).listCommand(args.slice(1));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -117,68 +125,6 @@ async function main(args: string[]): Promise<number> {
     url: values.url,
     connect: values.connect === true,
   });
-}
-
-async function checkConfig(dir: string, connect: boolean): Promise<number> {
-  const settings = await loadSettings(dir);
-  print(renderEffectiveConfig(settings.parsed), 0);
-  const realm = settings.parsed.realm;
-  if (!connect || realm === undefined) return 0;
-  const probe = await probeRealm(realm);
-  return probe.ok ? print("# realm: connected", 0) : print(`realm: cannot connect: ${probe.detail}`, 1, true);
-}
-
-async function serve(dir: string): Promise<number> {
-  const settings = await loadSettings(dir);
-  await setupLogging(settings.log);
-  // Listening before the server starts: a stop asked for while listener threads are still starting
-  // is honoured once they are up, rather than killing the process half-started.
-  const stopRequested = new Promise<void>((resolve) => {
-    for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, resolve);
-  });
-  let reloadRequested = false;
-  const requestReload = () => reloadRequested = true;
-  Deno.addSignalListener("SIGHUP", requestReload);
-  const server = await startServer(settings);
-  Deno.removeSignalListener("SIGHUP", requestReload);
-  Deno.addSignalListener("SIGHUP", () => void server.reload());
-  if (reloadRequested) void server.reload();
-  await stopRequested;
-  await server.close();
-  await closeLogging();
-  return 0;
-}
-
-async function revoke(dir: string, serialArg: string | undefined, reason: string): Promise<number> {
-  const serial = serialArg === undefined ? undefined : normalizeSerial(serialArg);
-  if (serial === undefined) throw new UsageError("revoke needs a hex serial");
-  if (!isRevocationReason(reason)) {
-    throw new UsageError(`unknown reason "${reason}"; use one of ${REVOCATION_REASONS.join(", ")}`);
-  }
-  const outcome = await revokeCertificate(loadConfig(dir), serial, reason);
-  switch (outcome.status) {
-    case "revoked":
-      return print(
-        `revoked ${serial} (${outcome.record.subject}): ${reason} at ${
-          outcome.record.revokedAt!.toISOString()
-        }`,
-        0,
-      );
-    case "already-revoked":
-      return print(
-        `${serial} (${outcome.record.subject}) was already revoked at ${
-          outcome.record.revokedAt!.toISOString()
-        }`,
-        0,
-      );
-    case "unknown-serial":
-      return print(`the local CA has not issued a certificate with serial ${serial}`, 1, true);
-  }
-}
-
-function print(text: string, code: number, toStderr = false): number {
-  (toStderr ? console.error : console.log)(text.replace(/\n$/, ""));
-  return code;
 }
 
 if (import.meta.main) {

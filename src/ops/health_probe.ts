@@ -1,8 +1,5 @@
 import { request } from "node:https";
 
-/** Where the probe looks by default: the TLS listener's default port, on loopback. */
-export const DEFAULT_HEALTH_URL = "https://127.0.0.1:8443/health";
-
 /**
  * GETs a /health URL and resolves to whether it answered 200 within
  * `timeoutMs`. For container health checks on the same host: the server's

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { tempDir } from "../support/temp.ts";
+
+/**
+ * main.ts loads a command's modules only when that command runs: a container
+ * health check (every 30 s in the Containerfile) or `--version` must not pay
+ * for loading the server (its npm packages take most of a second of CPU).
+ */
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { specifier: string; isDynamic?: boolean; code?: { specifier: string } }[];
+}
+
+const main = new URL("../../main.ts", import.meta.url).href;
+
+async function moduleGraph(): Promise<Map<string, InfoModule>> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", main], stdout: "piped" })
+    .output();
+  assert.equal(out.code, 0);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+  return new Map(info.modules.map((m) => [m.specifier, m]));
+}
+
+/** What `from` loads before any of its code runs: its static imports, transitively. */
+function staticClosure(graph: Map<string, InfoModule>, from: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of graph.get(specifier)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code) visit(dep.code.specifier);
+    }
+  };
+  visit(from);
+  return seen;
+}
+
+Deno.test("main.ts loads no npm package and none of the server before a command is chosen", async () => {
+  const graph = await moduleGraph();
+  const loaded = [...staticClosure(graph, main)];
+  assert.deepEqual(loaded.filter((s) => s.startsWith("npm:") || s.includes("/node_modules/")), []);
+  assert.deepEqual(loaded.filter((s) => /\/src\/(server|tls|est|backend|client)\b/.test(s)), []);
+  // The commands themselves are still part of the graph (cached, compiled, shipped).
+  for (const command of ["src/cli/server_commands.ts", "src/ops/health_probe.ts", "src/client/cli.ts"]) {
+    assert.ok(graph.has(new URL(`../../${command}`, import.meta.url).href), command);
+  }
+});
+
+/** The scripts that ran code while `args` ran, from a V8 CPU profile of the process. */
+async function scriptsRun(args: string[]): Promise<{ stdout: string; scripts: Set<string> }> {
+  const dir = await tempDir({ prefix: "est-cpu-prof-" });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--cpu-prof", `--cpu-prof-dir=${dir}`, main, ...args],
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
+  const profile = JSON.parse(await Deno.readTextFile(file)) as { nodes: { callFrame: { url: string } }[] };
+  return {
+    stdout: new TextDecoder().decode(out.stdout),
+    scripts: new Set(profile.nodes.map((n) => n.callFrame.url)),
+  };
+}
+
+Deno.test("--version runs none of the server's code or packages", async () => {
+  const { stdout, scripts } = await scriptsRun(["--version"]);
+  assert.match(stdout, /^\d+\.\d+\.\d+ \(commit /);
+  assert.deepEqual(
+    [...scripts].filter((url) => url.includes("npmjs.org") || url.includes("/src/server")),
+    [],
+  );
+  assert.ok([...scripts].some((url) => url.endsWith("/main.ts")), "the profile saw main.ts run");
+});
+
+Deno.test("check-config still loads the configuration through the server's commands", async () => {
+  const { scripts } = await scriptsRun([
+    "check-config",
+    "--config",
+    new URL("../../config", import.meta.url).pathname,
+  ]);
+  assert.ok([...scripts].some((url) => url.endsWith("/src/cli/server_commands.ts")));
+  assert.ok([...scripts].some((url) => url.includes("npmjs.org/zod")));
+});
