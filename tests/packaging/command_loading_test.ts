@@ -22,14 +22,14 @@ async function moduleGraph(): Promise<Map<string, InfoModule>> {
   return new Map(info.modules.map((m) => [m.specifier, m]));
 }
 
-/** What `from` loads before any of its code runs: its static imports, transitively. */
-function staticClosure(graph: Map<string, InfoModule>, from: string): Set<string> {
+/** What `from` loads before any of its code runs (its static imports, transitively), or may load at all. */
+function closure(graph: Map<string, InfoModule>, from: string, dynamicToo = false): Set<string> {
   const seen = new Set<string>();
   const visit = (specifier: string) => {
     if (seen.has(specifier)) return;
     seen.add(specifier);
     for (const dep of graph.get(specifier)?.dependencies ?? []) {
-      if (!dep.isDynamic && dep.code) visit(dep.code.specifier);
+      if ((dynamicToo || !dep.isDynamic) && dep.code) visit(dep.code.specifier);
     }
   };
   visit(from);
@@ -38,12 +38,25 @@ function staticClosure(graph: Map<string, InfoModule>, from: string): Set<string
 
 Deno.test("main.ts loads no npm package and none of the server before a command is chosen", async () => {
   const graph = await moduleGraph();
-  const loaded = [...staticClosure(graph, main)];
+  const loaded = [...closure(graph, main)];
   assert.deepEqual(loaded.filter((s) => s.startsWith("npm:") || s.includes("/node_modules/")), []);
   assert.deepEqual(loaded.filter((s) => /\/src\/(server|tls|est|backend|client)\b/.test(s)), []);
   // The commands themselves are still part of the graph (cached, compiled, shipped).
   for (const command of ["src/cli/server_commands.ts", "src/ops/health_probe.ts", "src/client/cli.ts"]) {
     assert.ok(graph.has(new URL(`../../${command}`, import.meta.url).href), command);
+  }
+});
+
+Deno.test("a command that may load @peculiar/x509 loads reflect-metadata before anything else", async () => {
+  const graph = await moduleGraph();
+  const commands = (graph.get(main)?.dependencies ?? []).filter((d) => d.isDynamic && d.code)
+    .map((d) => d.code!.specifier);
+  assert.ok(commands.length >= 5, commands.join(", "));
+  for (const command of commands) {
+    const reach = [...closure(graph, command, true)];
+    if (!reach.some((s) => s.includes("@peculiar/x509"))) continue;
+    // tsyringe, under @peculiar/x509, throws at load unless the Reflect polyfill ran first.
+    assert.equal(graph.get(command)?.dependencies?.[0]?.specifier, "reflect-metadata", command);
   }
 });
 
