@@ -9,7 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Backend } from "./backend/backend.ts";
 import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
-import type { AbuseLimits } from "./ops/limits/abuse_limits.ts";
+import type { AbuseLimits, LimitMemory } from "./ops/limits/abuse_limits.ts";
 import { buildLimits } from "./ops/limits/build_limits.ts";
 import { createBackend } from "./backend/registry.ts";
 import { loadSettings } from "./config/boundary.ts";
@@ -36,6 +36,7 @@ import { PendingRequests } from "./server/pending_requests.ts";
 import { quotaCountingOf } from "./server/quota_counting.ts";
 import { startTlsListener, type TlsListener } from "./tls/listener.ts";
 import { descriptorWarning, transportOptions } from "./tls/transport_settings.ts";
+import { addressCountMemory } from "./tls/connection_limits.ts";
 import { SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import type { TlsMaterial } from "./tls/tls_material.ts";
 
@@ -76,6 +77,10 @@ export interface WorkerMode {
   audit?: AuditSink;
   /** Where the primary publishes the local CA's CRL and OCSP. */
   publication?: PublicationUrls;
+  /** The memory of the primary's rate limits and lockouts, shared. */
+  limits?: LimitMemory;
+  /** The primary's per-address connection counts, shared. */
+  connections: SharedArrayBuffer;
 }
 
 /** What lives as long as the server: crypto, metrics, backend, audit. */
@@ -93,6 +98,8 @@ interface Core {
   limits?: AbuseLimits;
   publishing?: Publishing;
   connections: { count: () => number };
+  /** Open connections per client address, counted by every listener thread. */
+  addressCounts: SharedArrayBuffer;
   pending: PendingRequests;
 }
 
@@ -130,6 +137,7 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
       settings.limits,
       metrics,
       quotaCountingOf(rawBackend),
+      worker?.limits,
     );
   const pending = await PendingRequests.prepare(settings.store, settings.server.stateDir);
   return {
@@ -143,6 +151,8 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     limits,
     publishing,
     connections,
+    addressCounts: worker?.connections ??
+      addressCountMemory(settings.server.transport.connections, settings.server.workers),
     pending,
   };
 }
@@ -230,6 +240,7 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
     tls: settings.server.tls ?? selfTls!,
     clientCaPem: await clientTrustPem(core.backend, settings.server.clientCa),
     ...transportOptions(settings.server.requestTimeoutSeconds, settings.server.transport, core.metrics),
+    addressCounts: core.addressCounts,
     reusePort: worker !== undefined || settings.server.workers > 1,
   });
   core.connections.count = () => listener.connectionCount();
@@ -278,7 +289,11 @@ async function startPrimaryExtras(
   const tls = serving.served;
   const publication = core.publishing?.urls;
   const pool = threads > 0
-    ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread, publication).catch(
+    ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread, {
+      publication,
+      limits: core.limits?.memory(),
+      connections: core.addressCounts,
+    }).catch(
       async (err) => {
         await listener.close(0);
         await core.publishing?.close();

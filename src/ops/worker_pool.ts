@@ -1,9 +1,8 @@
 import { getLogger } from "@logtape/logtape";
-import type { PublicationUrls } from "../backend/local_ca/leaf_certificate.ts";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuditWriterThread } from "./audit_writer.ts";
-import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+import type { FromWorker, SharedWithThreads, ToWorker } from "./worker_protocol.ts";
 
 const log = getLogger(["est", "workers"]);
 
@@ -35,8 +34,8 @@ class ListenerThread {
     settings: Settings,
     port: number,
     tls: TlsMaterial,
-    auditPort?: MessagePort,
-    publication?: PublicationUrls,
+    auditPort: MessagePort | undefined,
+    shared: SharedWithThreads,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.onerror = (event) => {
@@ -59,7 +58,7 @@ class ListenerThread {
             this.#pending.delete(message.id);
         }
       };
-      this.send({ type: "start", settings, port, tls, auditPort, publication }, auditPort ? [auditPort] : []);
+      this.send({ type: "start", settings, port, tls, auditPort, shared }, auditPort ? [auditPort] : []);
     });
   }
 
@@ -91,12 +90,12 @@ export class WorkerPool {
     count: number,
     port: number,
     tls: TlsMaterial,
-    audit?: AuditWriterThread,
-    publication?: PublicationUrls,
+    audit: AuditWriterThread | undefined,
+    shared: SharedWithThreads,
   ): Promise<WorkerPool> {
     const threads = Array.from({ length: count }, () => new ListenerThread());
     try {
-      await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port(), publication)));
+      await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port(), shared)));
     } catch (err) {
       for (const t of threads) t.worker.terminate();
       throw err;

@@ -1,6 +1,17 @@
 import type { PublicationUrls } from "../backend/local_ca/leaf_certificate.ts";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
+import type { LimitMemory } from "./limits/abuse_limits.ts";
+
+/** What the primary shares with its listener threads besides the configuration. */
+export interface SharedWithThreads {
+  /** Where the primary publishes the CRL and OCSP (issued certificates point there). */
+  publication?: PublicationUrls;
+  /** The memory of the rate limits and lockouts, so that they count across threads. */
+  limits?: LimitMemory;
+  /** The per-address connection counts of every listener thread. */
+  connections: SharedArrayBuffer;
+}
 
 /** Messages from the primary thread to a listener thread. */
 export type ToWorker =
@@ -10,8 +21,7 @@ export type ToWorker =
     port: number;
     tls: TlsMaterial;
     auditPort?: MessagePort;
-    /** Where the primary publishes the CRL and OCSP (issued certificates point there). */
-    publication?: PublicationUrls;
+    shared: SharedWithThreads;
   }
   | { type: "tls"; tls: TlsMaterial }
   | { type: "reload"; id: number; settings: Settings }

@@ -27,7 +27,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         server = await startServer(settings, {
           tls: message.tls,
           audit: message.auditPort && new PortAuditSink(message.auditPort),
-          publication: message.publication,
+          publication: message.shared.publication,
+          limits: message.shared.limits,
+          connections: message.shared.connections,
         });
         post({ type: "started" });
       } catch (err) {

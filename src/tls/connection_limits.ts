@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { SharedLimitTable } from "../ops/limits/shared_limit_table.ts";
 
 /** How many connections the listener keeps open, in all and per client address. */
 export interface ConnectionLimits {
@@ -16,15 +17,28 @@ function clientAddress(socket: Socket): string {
 }
 
 /**
- * Counts open connections (from accept to close, TLS handshake included) in
- * all and per client address. The per-address table holds only addresses with
- * an open connection, so it never outgrows `maxConnections`.
+ * Memory for the per-address counts of `listeners` listener threads: room for
+ * four times the connections they may hold together, so that a full bucket
+ * (which forgets its least recently used address) stays unlikely.
+ */
+export function addressCountMemory(limits: ConnectionLimits, listeners: number): SharedArrayBuffer {
+  return SharedLimitTable.create(4 * limits.maxConnections * listeners, 1).buffer;
+}
+
+/**
+ * Counts open connections (from accept to close, TLS handshake included): in
+ * all for this listener, and per client address in `addressCounts`, which
+ * every listener thread of the process shares, so an address holds no more
+ * connections by landing on several threads. An address's count goes when its
+ * last connection closes.
  */
 export class ConnectionLimiter {
   #open = 0;
-  readonly #perAddress = new Map<string, number>();
+  readonly #perAddress: SharedLimitTable;
 
-  constructor(private limits: ConnectionLimits) {}
+  constructor(private limits: ConnectionLimits, addressCounts = addressCountMemory(limits, 1)) {
+    this.#perAddress = new SharedLimitTable(addressCounts);
+  }
 
   /** Connections open now. */
   get open(): number {
@@ -35,15 +49,17 @@ export class ConnectionLimiter {
   admit(socket: Socket): RefusalReason | undefined {
     if (this.#open >= this.limits.maxConnections) return "max_connections";
     const address = clientAddress(socket);
-    const fromAddress = this.#perAddress.get(address) ?? 0;
-    if (fromAddress >= this.limits.maxConnectionsPerIp) return "max_connections_per_ip";
+    const max = this.limits.maxConnectionsPerIp;
+    const admitted = this.#perAddress.update(address, (count, at) => {
+      if (count[at] >= max) return false;
+      count[at]++;
+      return true;
+    });
+    if (!admitted) return "max_connections_per_ip";
     this.#open++;
-    this.#perAddress.set(address, fromAddress + 1);
     socket.once("close", () => {
       this.#open--;
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.#perAddress.set(address, left);
-      else this.#perAddress.delete(address);
+      this.#perAddress.update(address, (count, at) => count[at] = Math.max(0, count[at] - 1));
     });
     return undefined;
   }

@@ -36,6 +36,8 @@ export interface ListenerOptions {
   headerTimeoutSeconds: number;
   handshakeTimeoutSeconds: number;
   limits: ConnectionLimits;
+  /** The per-address connection counts every listener thread shares (addressCountMemory); else this one's. */
+  addressCounts?: SharedArrayBuffer;
   events?: TransportEvents;
   /** Share the port with other listeners (SO_REUSEPORT); the kernel spreads connections. */
   reusePort?: boolean;
@@ -104,7 +106,7 @@ export async function startTlsListener(app: Hono<EstEnv>, options: ListenerOptio
   });
   // An error on the listening socket is logged; without a listener it would end the process.
   server.on("error", (err: Error) => log.error("listener error: {error}", { error: String(err) }));
-  const limiter = new ConnectionLimiter(options.limits);
+  const limiter = new ConnectionLimiter(options.limits, options.addressCounts);
   let watchdog: AcceptWatchdog | undefined;
   guardConnections(server, limiter, () => watchdog?.noteAccepted(), options.events);
   await listenOn(server, options.host, options.port, options.reusePort === true);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { curl } from "../support/curl.ts";
+import { IdleConnections } from "../support/idle_connections.ts";
 import { scrape } from "../support/metrics.ts";
 import { makeCsr } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
@@ -80,4 +81,85 @@ Deno.test("workers: an audit log that cannot be opened stops the start", opts, a
     startTestServer({ server: { workers: 2 }, audit: { path: "/proc/version/audit.jsonl" } }),
     /audit|version|directory|ENOTDIR|Not a directory/i,
   );
+});
+
+/** Requests the primary thread itself answered (the rest went to the other listener thread). */
+async function servedByPrimary(srv: Awaited<ReturnType<typeof startTestServer>>): Promise<number> {
+  const own = (await srv.server.metricsJson()) as { name: string; values: { value: number }[] }[];
+  return own.find((m) => m.name === "est_requests_total")?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+}
+
+Deno.test("workers: lockouts and request rates count across listener threads", opts, async () => {
+  const lockout = await startTestServer({
+    server: { workers: 2 },
+    limits: { user_lockout_after: 4, lockout_seconds: 60, address_lockout_after: 1000, address_burst: 1000 },
+  });
+  const { csrDer } = await makeCsr(tmp, "/CN=alice");
+  const enroll = (base: string, caPath: string, user: string) =>
+    curl(`${base}/simpleenroll`, {
+      cacert: caPath,
+      user,
+      headers: { "Content-Type": "application/pkcs10" },
+      body: csrDer.toBase64(),
+    }).then((r) => r.status);
+  try {
+    // One connection per request: the kernel spreads them over both threads.
+    const statuses: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      statuses.push(await enroll(lockout.base, lockout.caPath, `alice:wrong-${i}`));
+    }
+    assert.deepEqual(statuses, [...Array(4).fill(401), ...Array(12).fill(429)]);
+    const primary = await servedByPrimary(lockout);
+    assert.ok(primary > 0 && primary < 16, `the primary answered ${primary} of 16: both threads took part`);
+  } finally {
+    await lockout.close();
+  }
+
+  const rate = await startTestServer({
+    server: { workers: 2 },
+    limits: { principal_rate: 1, principal_burst: 3 },
+  });
+  try {
+    const started = performance.now();
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => enroll(rate.base, rate.caPath, ALICE.user)),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const issued = statuses.filter((s) => s === 200).length;
+    assert.equal(issued + statuses.filter((s) => s === 429).length, 12);
+    // A burst of 3, then one a second, whichever thread answered.
+    assert.ok(
+      issued >= 3 && issued <= 3 + Math.floor(seconds),
+      `${issued} issued in ${seconds.toFixed(2)} s`,
+    );
+  } finally {
+    await rate.close();
+  }
+});
+
+Deno.test("workers: the per-address connection limit holds across listener threads", opts, async () => {
+  const srv = await startTestServer({
+    server: { workers: 2, max_connections_per_ip: 3, handshake_timeout: 10 },
+  });
+  const flood = new IdleConnections();
+  try {
+    assert.equal(await flood.open(srv.port, 20), 20);
+    // Whichever thread each lands on, 3 are kept between both and the rest closed at accept.
+    assert.equal(await flood.closedByServer(1500), 17);
+    const key = 'est_connections_refused_total{reason="max_connections_per_ip"}';
+    assert.equal((await scrape(srv.server.metricsPort!)).get(key), 17);
+    flood.close();
+    const other = new IdleConnections();
+    try {
+      // Closing them frees the places on every thread.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await other.open(srv.port, 3), 3);
+      assert.equal(await other.closedByServer(500), 0);
+    } finally {
+      other.close();
+    }
+  } finally {
+    flood.close();
+    await srv.close();
+  }
 });

@@ -3,7 +3,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { EventEmitter } from "node:events";
 import { AcceptWatchdog, probeHost, probeListener } from "../../src/tls/accept_watchdog.ts";
 import { clientErrorKind } from "../../src/tls/client_errors.ts";
-import { ConnectionLimiter } from "../../src/tls/connection_limits.ts";
+import { addressCountMemory, ConnectionLimiter } from "../../src/tls/connection_limits.ts";
+import { SharedLimitTable } from "../../src/ops/limits/shared_limit_table.ts";
 import { fileLimitProblem, openFileLimit } from "../../src/ops/file_limit.ts";
 import { LogThrottle } from "../../src/ops/log_throttle.ts";
 
@@ -30,6 +31,32 @@ Deno.test("connection limiter: in all and per address, counted out on close", ()
     new ConnectionLimiter({ maxConnections: 1, maxConnectionsPerIp: 1 }).admit(nameless),
     undefined,
   );
+});
+
+Deno.test("connection limiter: listener threads share the per-address count, and it goes on close", () => {
+  const limits = { maxConnections: 10, maxConnectionsPerIp: 3 };
+  const counts = addressCountMemory(limits, 2);
+  const [first, second] = [new ConnectionLimiter(limits, counts), new ConnectionLimiter(limits, counts)];
+  const sockets = [fakeSocket("192.0.2.7"), fakeSocket("192.0.2.7")];
+  assert.equal(first.admit(sockets[0]), undefined);
+  assert.equal(second.admit(sockets[1]), undefined);
+  assert.equal(first.admit(fakeSocket("192.0.2.7")), undefined);
+  assert.equal(second.admit(fakeSocket("192.0.2.7")), "max_connections_per_ip", "3 between both threads");
+  assert.equal(second.admit(fakeSocket("192.0.2.8")), undefined, "other addresses are unaffected");
+  sockets[0].emit("close");
+  assert.equal(
+    second.admit(fakeSocket("192.0.2.7")),
+    undefined,
+    "a close on one thread frees a place on the other",
+  );
+  const table = new SharedLimitTable(counts);
+  assert.equal(table.size(), 2);
+  for (let i = 0; i < 500; i++) {
+    const socket = fakeSocket(`198.51.100.${i % 250}`);
+    assert.equal((i % 2 ? first : second).admit(socket), undefined);
+    socket.emit("close");
+  }
+  assert.equal(table.size(), 2, "an address whose connections all closed is forgotten");
 });
 
 Deno.test("log throttle: one line per interval, standing for the events in between", () => {

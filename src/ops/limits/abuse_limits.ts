@@ -2,6 +2,7 @@ import { TooManyRequestsError } from "../../errors.ts";
 import { clientKeyOf } from "./client_key.ts";
 import { FailureLockout, type LockoutSettings } from "./failure_lockout.ts";
 import type { QuotaRelease, QuotaReserver } from "./issuance_quota.ts";
+import { SharedLimitTable } from "./shared_limit_table.ts";
 import { type RateSettings, TokenBuckets } from "./token_buckets.ts";
 
 /** The abuse limits, as configured in [limits]. */
@@ -37,8 +38,18 @@ export interface LimitObserver {
 
 const SILENT: LimitObserver = { refused() {}, lockedOut() {} };
 
+/** The memory of the rate limits and lockouts, which every listener thread of a process shares. */
+export interface LimitMemory {
+  addresses: SharedArrayBuffer;
+  principals: SharedArrayBuffer;
+  users: SharedArrayBuffer;
+  failingAddresses: SharedArrayBuffer;
+}
+
 /**
- * Rate limits, authentication lockout and issuance quotas of one listener.
+ * Rate limits, authentication lockout and issuance quotas. The rates and
+ * lockouts count in memory the listener threads share (`memory`, from the
+ * primary's `memory()`), so a client gets no more whichever thread serves it.
  * Each check throws 429 with Retry-After when its limit applies.
  */
 export class AbuseLimits {
@@ -52,12 +63,29 @@ export class AbuseLimits {
     readonly settings: LimitSettings,
     quota: QuotaReserver,
     private readonly observer: LimitObserver = SILENT,
+    memory?: LimitMemory,
   ) {
-    this.#addresses = new TokenBuckets(settings.perAddress, settings.trackedKeys);
-    this.#principals = new TokenBuckets(settings.perPrincipal, settings.trackedKeys);
-    this.#users = new FailureLockout(settings.userLockout, settings.trackedKeys);
-    this.#failingAddresses = new FailureLockout(settings.addressLockout, settings.trackedKeys);
+    const keys = settings.trackedKeys;
+    const shared = (buffer?: SharedArrayBuffer) => buffer && new SharedLimitTable(buffer);
+    this.#addresses = new TokenBuckets(settings.perAddress, keys, shared(memory?.addresses));
+    this.#principals = new TokenBuckets(settings.perPrincipal, keys, shared(memory?.principals));
+    this.#users = new FailureLockout(settings.userLockout, keys, shared(memory?.users));
+    this.#failingAddresses = new FailureLockout(
+      settings.addressLockout,
+      keys,
+      shared(memory?.failingAddresses),
+    );
     this.#quota = quota;
+  }
+
+  /** The memory of these limits, for the limits of another listener thread to share. */
+  memory(): LimitMemory {
+    return {
+      addresses: this.#addresses.table.buffer,
+      principals: this.#principals.table.buffer,
+      users: this.#users.table.buffer,
+      failingAddresses: this.#failingAddresses.table.buffer,
+    };
   }
 
   /** A request from `address`: within its rate? */

@@ -1,5 +1,5 @@
 import type { EstMetrics } from "../metrics.ts";
-import { AbuseLimits, type LimitSettings } from "./abuse_limits.ts";
+import { AbuseLimits, type LimitMemory, type LimitSettings } from "./abuse_limits.ts";
 import { type IssuanceHistory, type IssuedInWindow, MemoryIssuanceHistory } from "./issuance_history.ts";
 import { IssuanceQuota, type QuotaReserver } from "./issuance_quota.ts";
 import { SharedIssuanceQuota, type SharedQuotaLedger } from "./shared_issuance_quota.ts";
@@ -13,19 +13,22 @@ export interface IssuedCounter {
 export type QuotaCounting = { local: IssuedCounter } | { shared: SharedQuotaLedger };
 
 /**
- * The limits of one listener. Quotas count in the ledger replicas share when
- * there is one; else from the store when the backend keeps one (exact, across
- * restarts and threads); otherwise in memory.
+ * The limits of one listener: rates and lockouts in `memory` when another
+ * listener thread's limits made it, else in new memory. Quotas count in the
+ * ledger replicas share when there is one; else from the store when the
+ * backend keeps one (exact, across restarts and threads); otherwise in memory
+ * of this thread.
  */
 export function buildLimits(
   settings: LimitSettings,
   metrics: EstMetrics,
   counting?: QuotaCounting,
+  memory?: LimitMemory,
 ): AbuseLimits {
   return new AbuseLimits(settings, quotaOf(settings, counting), {
     refused: (limit) => metrics.limitRefusals.inc({ limit }),
     lockedOut: (scope) => metrics.lockouts.inc({ scope }),
-  });
+  }, memory);
 }
 
 function quotaOf(settings: LimitSettings, counting: QuotaCounting | undefined): QuotaReserver {

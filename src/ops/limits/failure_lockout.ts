@@ -1,4 +1,4 @@
-import { BoundedMap } from "./bounded_map.ts";
+import { SharedLimitTable } from "./shared_limit_table.ts";
 
 /** When repeated authentication failures lock a key out, and for how long. */
 export interface LockoutSettings {
@@ -9,11 +9,10 @@ export interface LockoutSettings {
   maxSeconds: number;
 }
 
-interface Failures {
-  count: number;
-  last: number;
-  lockedUntil: number;
-}
+/** A key's record: failures in a row, the last one (0: a key not seen), locked until (ms). */
+const COUNT = 0;
+const LAST = 1;
+const LOCKED_UNTIL = 2;
 
 /**
  * Exponential lockout per key (user name, client address): after `after`
@@ -22,35 +21,37 @@ interface Failures {
  * failure for `maxSeconds` starts over; so does a user name on success.
  */
 export class FailureLockout {
-  readonly #failures: BoundedMap<string, Failures>;
+  readonly table: SharedLimitTable;
 
-  constructor(readonly settings: LockoutSettings, maxKeys: number) {
-    this.#failures = new BoundedMap(maxKeys);
+  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
+  constructor(readonly settings: LockoutSettings, maxKeys: number, table?: SharedLimitTable) {
+    this.table = table ?? SharedLimitTable.create(maxKeys, 3);
   }
 
   /** Seconds `key` stays locked; 0 when it is not. */
   lockedFor(key: string, now = Date.now()): number {
-    const entry = this.#failures.get(key);
-    return entry === undefined || entry.lockedUntil <= now ? 0 : (entry.lockedUntil - now) / 1000;
+    const until = this.table.peek(key, (entry, at) => entry[at + LOCKED_UNTIL], 0, now);
+    return until <= now ? 0 : (until - now) / 1000;
   }
 
   /** Counts a failure; true when it (re)locks the key. */
   fail(key: string, now = Date.now()): boolean {
     const { after, baseSeconds, maxSeconds } = this.settings;
-    const previous = this.#failures.get(key);
-    const stale = previous === undefined || now - previous.last > maxSeconds * 1000;
-    const entry = stale ? { count: 0, last: now, lockedUntil: 0 } : previous;
-    entry.count++;
-    entry.last = now;
-    this.#failures.set(key, entry);
-    if (entry.count < after) return false;
-    const seconds = Math.min(maxSeconds, baseSeconds * 2 ** Math.min(entry.count - after, 30));
-    entry.lockedUntil = now + seconds * 1000;
-    return true;
+    return this.table.update(key, (entry, at) => {
+      const stale = entry[at + LAST] === 0 || now - entry[at + LAST] > maxSeconds * 1000;
+      const count = (stale ? 0 : entry[at + COUNT]) + 1;
+      entry[at + COUNT] = count;
+      entry[at + LAST] = now;
+      if (stale) entry[at + LOCKED_UNTIL] = 0;
+      if (count < after) return false;
+      const seconds = Math.min(maxSeconds, baseSeconds * 2 ** Math.min(count - after, 30));
+      entry[at + LOCKED_UNTIL] = now + seconds * 1000;
+      return true;
+    }, now);
   }
 
   /** Forgets the failures of `key`. */
   succeed(key: string): void {
-    this.#failures.delete(key);
+    this.table.delete(key);
   }
 }

@@ -1,4 +1,4 @@
-import { BoundedMap } from "./bounded_map.ts";
+import { SharedLimitTable } from "./shared_limit_table.ts";
 
 /** A request rate: `rate` per second on average, up to `burst` at once. */
 export interface RateSettings {
@@ -6,30 +6,37 @@ export interface RateSettings {
   burst: number;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+/** A bucket's record: tokens left, and when they were counted (0: a key not seen). */
+const TOKENS = 0;
+const AT = 1;
 
-/** One token bucket per key (client address, principal), in a bounded map. */
+/**
+ * One token bucket per key (client address, principal), in a table every
+ * listener thread shares (see SharedLimitTable).
+ */
 export class TokenBuckets {
-  readonly #buckets: BoundedMap<string, Bucket>;
+  readonly table: SharedLimitTable;
 
-  constructor(readonly settings: RateSettings, maxKeys: number) {
-    this.#buckets = new BoundedMap(maxKeys);
+  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
+  constructor(readonly settings: RateSettings, maxKeys: number, table?: SharedLimitTable) {
+    this.table = table ?? SharedLimitTable.create(maxKeys, 2);
   }
 
-  /** Takes one token for `key`: 0 when there was one, else the seconds until there will be. */
+  /** Takes a token for `key`: 0 when there was one, else the seconds until there is. */
   take(key: string, now = Date.now()): number {
     const { rate, burst } = this.settings;
-    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
-    bucket.at = now;
-    this.#buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return (1 - bucket.tokens) / rate;
+    return this.table.update(key, (bucket, at) => {
+      const seen = bucket[at + AT] !== 0;
+      const tokens = seen
+        ? Math.min(burst, bucket[at + TOKENS] + ((now - bucket[at + AT]) / 1000) * rate)
+        : burst;
+      bucket[at + AT] = now;
+      if (tokens >= 1) {
+        bucket[at + TOKENS] = tokens - 1;
+        return 0;
+      }
+      bucket[at + TOKENS] = tokens;
+      return (1 - tokens) / rate;
+    }, now);
   }
 }
