@@ -8,6 +8,8 @@ const SEED_OFFSET = 16;
 const SEED_BYTES = 16;
 /** Hashes remembered per thread, so that a client's next request does not hash its key again. */
 const MEMO_KEYS = 4096;
+/** Longer keys (a user name can be most of a header) are hashed each time rather than kept. */
+const MEMO_KEY_LENGTH = 256;
 /** Tries at a taken bucket lock before each short sleep. */
 const SPINS = 256;
 
@@ -137,8 +139,10 @@ export class SharedLimitTable {
       const high = digest.readInt32LE(0);
       const low = digest.readInt32LE(4);
       hash = { high, low: high === 0 && low === 0 ? 1 : low };
-      if (this.#memo.size >= MEMO_KEYS) this.#memo.clear();
-      this.#memo.set(key, hash);
+      if (key.length <= MEMO_KEY_LENGTH) {
+        if (this.#memo.size >= MEMO_KEYS) this.#memo.clear();
+        this.#memo.set(key, hash);
+      }
     }
     return hash;
   }

@@ -25,6 +25,16 @@ Deno.test("limit table: a new key reads zeros; updates stay; delete forgets; pee
   assert.equal(table.size(), 1);
 });
 
+Deno.test("limit table: long keys are told apart and found again (hashed each time, not remembered)", () => {
+  const table = SharedLimitTable.create(100, 1);
+  const long = "u".repeat(10_000);
+  table.update(long, (v, at) => v[at] = 5);
+  table.update(`${long}x`, (v, at) => v[at] = 6);
+  assert.equal(read(table, long), 5);
+  assert.equal(read(table, `${long}x`), 6);
+  assert.equal(read(table, long.slice(1)), undefined);
+});
+
 Deno.test("limit table: bounded whatever the keys; a key in use outlives a flood of new ones", () => {
   const table = SharedLimitTable.create(100, 1);
   let now = 1;
