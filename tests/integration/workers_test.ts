@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { curl } from "../support/curl.ts";
+import { EstFetch } from "../support/est_fetch.ts";
 import { IdleConnections } from "../support/idle_connections.ts";
 import { scrape } from "../support/metrics.ts";
 import { makeCsr } from "../support/pki.ts";
@@ -163,3 +164,35 @@ Deno.test("workers: the per-address connection limit holds across listener threa
     await srv.close();
   }
 });
+
+Deno.test(
+  "workers: concurrent enrollments on both threads never pass the issuance quota together",
+  opts,
+  async () => {
+    const srv = await startTestServer({ server: { workers: 2 }, limits: { issuance_quota: 3 } });
+    const clients = await Promise.all(Array.from({ length: 24 }, () => EstFetch.open(srv)));
+    try {
+      const { csrDer } = await makeCsr(tmp, "/CN=alice");
+      // Connect first, so that the enrollments arrive together, spread over both threads.
+      for (const client of clients) assert.equal((await client.request("cacerts")).status, 200);
+      const statuses = await Promise.all(
+        clients.map((c) => c.enroll(csrDer, ALICE.user).then((r) => r.status)),
+      );
+      const granted = statuses.filter((s) => s === 200).length;
+      // An issuance recorded but not yet answered counts twice for a moment: under a burst the quota may
+      // refuse early, never late.
+      assert.ok(granted >= 1 && granted <= 3, JSON.stringify(statuses));
+      assert.equal(statuses.filter((s) => s === 429).length, 24 - granted);
+      for (let i = granted; i < 3; i++) {
+        assert.equal((await clients[i].enroll(csrDer, ALICE.user)).status, 200);
+      }
+      assert.equal((await clients[0].enroll(csrDer, ALICE.user)).status, 429);
+      assert.equal(await srv.issuedCount(), 3 + 1, "3 certificates (and the server's own) in the store");
+      const primary = await servedByPrimary(srv);
+      assert.ok(primary > 0 && primary < 48 + 4, `the primary answered ${primary} of the requests`);
+    } finally {
+      for (const client of clients) client.close();
+      await srv.close();
+    }
+  },
+);

@@ -1,7 +1,7 @@
 import { TooManyRequestsError } from "../../errors.ts";
 import { clientKeyOf } from "./client_key.ts";
 import { FailureLockout, type LockoutSettings } from "./failure_lockout.ts";
-import type { QuotaRelease, QuotaReserver } from "./issuance_quota.ts";
+import type { QuotaMemory, QuotaRelease, QuotaReserver } from "./issuance_quota.ts";
 import { SharedLimitTable } from "./shared_limit_table.ts";
 import { type RateSettings, TokenBuckets } from "./token_buckets.ts";
 
@@ -44,6 +44,8 @@ export interface LimitMemory {
   principals: SharedArrayBuffer;
   users: SharedArrayBuffer;
   failingAddresses: SharedArrayBuffer;
+  /** The issuance quota's, when it counts in this process. */
+  quota?: QuotaMemory;
 }
 
 /**
@@ -85,6 +87,7 @@ export class AbuseLimits {
       principals: this.#principals.table.buffer,
       users: this.#users.table.buffer,
       failingAddresses: this.#failingAddresses.table.buffer,
+      quota: this.#quota.memory?.(),
     };
   }
 

@@ -1,4 +1,4 @@
-import { BoundedMap } from "./bounded_map.ts";
+import { SharedLimitTable } from "./shared_limit_table.ts";
 
 /** What was issued to a requester under a label within a window. */
 export interface IssuedInWindow {
@@ -13,55 +13,58 @@ export interface IssuanceHistory {
   issuedSince(requester: string, label: string | undefined, since: Date): IssuedInWindow;
   /** Notes one issuance (a history that reads a store which records issuances itself ignores this). */
   record(requester: string, label: string | undefined, at: Date): void;
+  /** Where a history kept in memory counts, shared by the listener threads. */
+  readonly table?: SharedLimitTable;
 }
 
 const SLOTS = 60;
-
-interface Slots {
-  /** Start (ms) of each slot's interval, 0 when unused. */
-  starts: number[];
-  counts: number[];
-}
+/** A key's record: per slot, when its interval started (ms; 0 unused) and its count. */
+const FIELDS = 2 * SLOTS;
 
 /**
  * An issuance history in memory, for backends whose CA keeps the records
  * (Dogtag): per requester and label, counts in 60 slots of a window, so the
- * memory per key is fixed whatever the quota. It starts empty on restart.
+ * memory per key is fixed whatever the quota (about 1 KB). It lives in a
+ * table every listener thread shares and starts empty on restart.
  */
 export class MemoryIssuanceHistory implements IssuanceHistory {
-  readonly #keys: BoundedMap<string, Slots>;
+  readonly table: SharedLimitTable;
   readonly #slotMs: number;
 
-  constructor(windowSeconds: number, maxKeys: number) {
-    this.#keys = new BoundedMap(maxKeys);
+  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
+  constructor(windowSeconds: number, maxKeys: number, table?: SharedLimitTable) {
+    this.table = table ?? SharedLimitTable.create(maxKeys, FIELDS);
     this.#slotMs = Math.max(1, Math.ceil((windowSeconds * 1000) / SLOTS));
   }
 
   issuedSince(requester: string, label: string | undefined, since: Date): IssuedInWindow {
-    const slots = this.#keys.get(keyOf(requester, label));
-    if (slots === undefined) return { count: 0 };
-    let count = 0;
-    let oldest: number | undefined;
-    for (let i = 0; i < SLOTS; i++) {
-      // A slot counts when it started after `since`, less one slot's width of rounding.
-      if (slots.counts[i] === 0 || slots.starts[i] + this.#slotMs <= since.getTime()) continue;
-      count += slots.counts[i];
-      oldest = Math.min(oldest ?? Infinity, slots.starts[i]);
-    }
-    return { count, oldest: oldest === undefined ? undefined : new Date(oldest) };
+    const oldestAndCount = this.table.peek(keyOf(requester, label), (slots, at) => {
+      let count = 0;
+      let oldest = Infinity;
+      for (let i = 0; i < SLOTS; i++) {
+        const start = slots[at + 2 * i];
+        const counted = slots[at + 2 * i + 1];
+        // A slot counts when it started after `since`, less one slot's width of rounding.
+        if (counted === 0 || start + this.#slotMs <= since.getTime()) continue;
+        count += counted;
+        oldest = Math.min(oldest, start);
+      }
+      return { count, oldest };
+    }, { count: 0, oldest: Infinity });
+    const { count, oldest } = oldestAndCount;
+    return { count, oldest: oldest === Infinity ? undefined : new Date(oldest) };
   }
 
   record(requester: string, label: string | undefined, at: Date): void {
-    const key = keyOf(requester, label);
-    const slots = this.#keys.get(key) ?? { starts: Array(SLOTS).fill(0), counts: Array(SLOTS).fill(0) };
     const start = Math.floor(at.getTime() / this.#slotMs) * this.#slotMs;
     const i = Math.floor(start / this.#slotMs) % SLOTS;
-    if (slots.starts[i] !== start) {
-      slots.starts[i] = start;
-      slots.counts[i] = 0;
-    }
-    slots.counts[i]++;
-    this.#keys.set(key, slots);
+    this.table.update(keyOf(requester, label), (slots, base) => {
+      if (slots[base + 2 * i] !== start) {
+        slots[base + 2 * i] = start;
+        slots[base + 2 * i + 1] = 0;
+      }
+      slots[base + 2 * i + 1]++;
+    });
   }
 }
 

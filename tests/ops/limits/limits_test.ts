@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
-import { BoundedMap } from "../../../src/ops/limits/bounded_map.ts";
 import { clientKeyOf } from "../../../src/ops/limits/client_key.ts";
 import { FailureLockout } from "../../../src/ops/limits/failure_lockout.ts";
 import { MemoryIssuanceHistory } from "../../../src/ops/limits/issuance_history.ts";
 import { IssuanceQuota } from "../../../src/ops/limits/issuance_quota.ts";
+import { SharedLimitTable } from "../../../src/ops/limits/shared_limit_table.ts";
 import { TokenBuckets } from "../../../src/ops/limits/token_buckets.ts";
 import { TooManyRequestsError } from "../../../src/errors.ts";
-
-Deno.test("bounded map: the least recently used key goes first", () => {
-  const map = new BoundedMap<string, number>(2);
-  map.set("a", 1);
-  map.set("b", 2);
-  assert.equal(map.get("a"), 1);
-  map.set("c", 3);
-  assert.equal(map.get("b"), undefined, "b was the least recently used");
-  assert.equal(map.get("a"), 1);
-  assert.equal(map.size, 2);
-  map.delete("a");
-  assert.equal(map.size, 1);
-});
 
 Deno.test("token buckets: a burst, then the rate; keys are independent", () => {
   const buckets = new TokenBuckets({ rate: 2, burst: 3 }, 10);
@@ -64,7 +51,7 @@ Deno.test("client key: IPv4 as it is, IPv4-mapped as IPv4, IPv6 by /64", () => {
 
 Deno.test("issuance quota: reservations count, a failed issuance does not, 429 says when a place frees", () => {
   const history = new MemoryIssuanceHistory(60, 10);
-  const quota = new IssuanceQuota(60, history);
+  const quota = new IssuanceQuota(60, history, 10);
   const now = new Date(1_000_000_000);
   const first = quota.reserve("alice", "iot", 2, now);
   const second = quota.reserve("alice", "iot", 2, now);
@@ -91,4 +78,50 @@ Deno.test("issuance quota: reservations count, a failed issuance does not, 429 s
     0,
     "out of the window",
   );
+});
+
+Deno.test("issuance quota: two threads' quotas over one memory never grant more than the quota together", () => {
+  const history = new MemoryIssuanceHistory(60, 10);
+  const first = new IssuanceQuota(60, history, 10);
+  const memory = first.memory();
+  const second = new IssuanceQuota(
+    60,
+    new MemoryIssuanceHistory(60, 10, new SharedLimitTable(memory.history!)),
+    10,
+    new SharedLimitTable(memory.inFlight),
+  );
+  const now = new Date(1_000_000_000);
+  const a = first.reserve("alice", undefined, 3, now);
+  const b = second.reserve("alice", undefined, 3, now);
+  a(true);
+  const c = second.reserve("alice", undefined, 3, now);
+  assert.throws(
+    () => first.reserve("alice", undefined, 3, now),
+    TooManyRequestsError,
+    "2 in flight, 1 issued",
+  );
+  b(true);
+  c(false);
+  first.reserve("alice", undefined, 3, now)(true);
+  assert.throws(
+    () => second.reserve("alice", undefined, 3, now),
+    TooManyRequestsError,
+    "3 issued between both",
+  );
+  assert.equal(history.issuedSince("alice", undefined, new Date(0)).count, 3);
+});
+
+Deno.test("issuance quota: counted from a store, a reservation on one thread is seen by the other", () => {
+  let issued = 0;
+  const store = { issuedSince: () => ({ count: issued }), record() {} };
+  const first = new IssuanceQuota(60, store, 10);
+  const second = new IssuanceQuota(60, store, 10, new SharedLimitTable(first.memory().inFlight));
+  assert.equal(first.memory().history, undefined, "the store keeps the history");
+  const release = first.reserve("alice", "iot", 1);
+  assert.throws(() => second.reserve("alice", "iot", 1), TooManyRequestsError);
+  issued = 1; // committed to the store before the reservation ends
+  release(true);
+  assert.throws(() => second.reserve("alice", "iot", 1), TooManyRequestsError);
+  issued = 0;
+  second.reserve("alice", "iot", 1)(false);
 });
