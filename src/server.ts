@@ -37,6 +37,7 @@ import { quotaCountingOf } from "./server/quota_counting.ts";
 import { startTlsListener, type TlsListener } from "./tls/listener.ts";
 import { descriptorWarning, transportOptions } from "./tls/transport_settings.ts";
 import { addressCountMemory } from "./tls/connection_limits.ts";
+import { processSlotMemory } from "./authz/process_slots.ts";
 import { SelfIssuedServerCertificate, serverIdentities } from "./tls/server_certificate.ts";
 import type { TlsMaterial } from "./tls/tls_material.ts";
 
@@ -81,6 +82,8 @@ export interface WorkerMode {
   limits?: LimitMemory;
   /** The primary's per-address connection counts, shared. */
   connections: SharedArrayBuffer;
+  /** The primary's authoriser slots, shared. */
+  authorizerSlots: SharedArrayBuffer;
 }
 
 /** What lives as long as the server: crypto, metrics, backend, audit. */
@@ -100,6 +103,8 @@ interface Core {
   connections: { count: () => number };
   /** Open connections per client address, counted by every listener thread. */
   addressCounts: SharedArrayBuffer;
+  /** The authoriser's running and waiting processes, counted by every listener thread. */
+  authorizerSlots: SharedArrayBuffer;
   pending: PendingRequests;
 }
 
@@ -153,6 +158,7 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
     connections,
     addressCounts: worker?.connections ??
       addressCountMemory(settings.server.transport.connections, settings.server.workers),
+    authorizerSlots: worker?.authorizerSlots ?? processSlotMemory(),
     pending,
   };
 }
@@ -221,7 +227,7 @@ export async function startServer(settings: Settings, worker?: WorkerMode): Prom
   const serving: Serving = { served: settings.server.tls ?? selfTls!, selfIssued: selfTls };
   const reloader = new Reloader(
     settings,
-    buildReloadableSeams(settings),
+    (next) => buildReloadableSeams(next, core.authorizerSlots),
     servicesBuilder(core.backend, core.crypto, core.limits, core.pending),
     {
       applyTls: async (next) => {
@@ -293,6 +299,7 @@ async function startPrimaryExtras(
       publication,
       limits: core.limits?.memory(),
       connections: core.addressCounts,
+      authorizerSlots: core.authorizerSlots,
     }).catch(
       async (err) => {
         await listener.close(0);

@@ -33,8 +33,9 @@ export function clientMessage(output: string): string {
 export class ExternalProcessAuthorizer implements Authorizer {
   readonly #slots: ProcessSlots;
 
-  constructor(private readonly config: ExternalProcessConfig) {
-    this.#slots = new ProcessSlots(config.maxConcurrent, config.maxQueued);
+  /** `slotMemory`: the process's authoriser slots (processSlotMemory), shared by its listener threads. */
+  constructor(private readonly config: ExternalProcessConfig, slotMemory?: SharedArrayBuffer) {
+    this.#slots = new ProcessSlots(config.maxConcurrent, config.maxQueued, slotMemory);
   }
 
   async authorize(request: AuthzRequest): Promise<AuthzDecision> {

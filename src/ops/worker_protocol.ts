@@ -11,6 +11,8 @@ export interface SharedWithThreads {
   limits?: LimitMemory;
   /** The per-address connection counts of every listener thread. */
   connections: SharedArrayBuffer;
+  /** The authoriser's running and waiting processes, of every listener thread. */
+  authorizerSlots: SharedArrayBuffer;
 }
 
 /** Messages from the primary thread to a listener thread. */

@@ -30,6 +30,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
           publication: message.shared.publication,
           limits: message.shared.limits,
           connections: message.shared.connections,
+          authorizerSlots: message.shared.authorizerSlots,
         });
         post({ type: "started" });
       } catch (err) {

@@ -11,7 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
 import type { EstServices } from "../est/services.ts";
-import { buildReloadableSeams, type ReloadableSeams } from "./route_services.ts";
+import type { ReloadableSeams } from "./route_services.ts";
 import { changesNeedingRestart } from "./restart_changes.ts";
 
 const log = getLogger(["est", "server"]);
@@ -36,13 +36,14 @@ export class Reloader {
   constructor(
     /** The settings the server started with: what needs a restart is compared against them. */
     private readonly started: Settings,
-    seams: ReloadableSeams,
+    /** Builds the realm and authoriser of some settings (buildReloadableSeams). */
+    private readonly buildSeams: (settings: Settings) => ReloadableSeams,
     private readonly build: (settings: Settings, seams: ReloadableSeams) => EstServices,
     private readonly hooks: ReloadHooks,
   ) {
     this.#settings = started;
-    this.#seams = seams;
-    this.#services = build(started, seams);
+    this.#seams = buildSeams(started);
+    this.#services = build(started, this.#seams);
   }
 
   /** The snapshot new requests run on. */
@@ -65,7 +66,7 @@ export class Reloader {
    * new seams cannot be built.
    */
   async apply(next: Settings): Promise<void> {
-    const seams = buildReloadableSeams(next);
+    const seams = this.buildSeams(next);
     const previous = this.#seams;
     this.#settings = next;
     this.#seams = seams;

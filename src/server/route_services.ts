@@ -24,10 +24,17 @@ export interface ReloadableSeams {
   authorizer?: Authorizer;
 }
 
-/** Builds the realm and authoriser `settings` name; throws (leaving nothing half-built) when one cannot be. */
-export function buildReloadableSeams(settings: Settings): ReloadableSeams {
+/**
+ * Builds the realm and authoriser `settings` name; throws (leaving nothing
+ * half-built) when one cannot be. `authorizerSlots`: the process's authoriser
+ * slots, which every listener thread and every reload shares.
+ */
+export function buildReloadableSeams(
+  settings: Settings,
+  authorizerSlots?: SharedArrayBuffer,
+): ReloadableSeams {
   const realm = settings.realm && createRealm(settings.realm);
-  return { realm, authorizer: createAuthorizer(settings.authorizer) };
+  return { realm, authorizer: createAuthorizer(settings.authorizer, authorizerSlots) };
 }
 
 /** The snapshot the routes run on. */

@@ -7,6 +7,7 @@ import {
   ExternalProcessAuthorizer,
 } from "../../src/authz/external_process.ts";
 import { InternalError, UnavailableError } from "../../src/errors.ts";
+import { processSlotMemory, ProcessSlots } from "../../src/authz/process_slots.ts";
 import { tempDir } from "../support/temp.ts";
 
 const tmp = await tempDir({ prefix: "est-authz-" });
@@ -175,6 +176,73 @@ Deno.test("authorizer: concurrent processes are capped, a bounded queue waits, t
   }
   assert.equal(results.filter((r) => r.status === "fulfilled" && r.value.allowed).length, 4);
   assert.equal((await Deno.readTextFile(countFile)).length, 8, "four processes ran");
+});
+
+Deno.test("authorizer: two threads' authorisers over one memory share the process cap and queue", async () => {
+  const log = join(tmp, "overlap");
+  await Deno.writeTextFile(log, "");
+  const slow = await script(
+    "overlap.sh",
+    `cat > /dev/null; echo s >> ${log}; sleep 0.4; echo e >> ${log}; exit 0`,
+  );
+  const memory = processSlotMemory();
+  const slots = { maxConcurrent: 2, maxQueued: 2 };
+  const threads = [0, 1].map(() =>
+    new ExternalProcessAuthorizer({
+      kind: "external-process",
+      executable: slow,
+      timeout: 10,
+      enrollMatchTLSSubjSAN: true,
+      ...slots,
+    }, memory)
+  );
+  const results = await Promise.allSettled(
+    Array.from({ length: 6 }, (_, i) => threads[i % 2].authorize(request)),
+  );
+  assert.equal(results.filter((r) => r.status === "rejected").length, 2, "2 running and 2 waiting in all");
+  let running = 0;
+  let most = 0;
+  for (const event of (await Deno.readTextFile(log)).trim().split("\n")) {
+    running += event === "s" ? 1 : -1;
+    most = Math.max(most, running);
+  }
+  assert.equal(most, 2, "never more than 2 at once between both");
+});
+
+Deno.test("authorizer slots: a request waiting on one thread gets the slot another thread frees", async () => {
+  const memory = processSlotMemory();
+  const worker = new Worker(new URL("../support/process_slots_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  try {
+    const said = (word: string) =>
+      new Promise<void>((resolve) => worker.addEventListener("message", (e) => e.data === word && resolve()));
+    const held = said("held");
+    const released = said("released");
+    worker.postMessage({ memory, holdMs: 300 });
+    await held;
+    const started = performance.now();
+    const release = await new ProcessSlots(1, 4, memory).acquire();
+    const waited = performance.now() - started;
+    release();
+    assert.ok(waited >= 200, `waited ${waited.toFixed(0)} ms for the other thread's slot`);
+    await released;
+    await assert.rejects(
+      async () => {
+        const slots = new ProcessSlots(1, 0, memory);
+        const first = await slots.acquire();
+        try {
+          await slots.acquire();
+        } finally {
+          first();
+        }
+      },
+      UnavailableError,
+      "no queue: refused at once",
+    );
+  } finally {
+    worker.terminate();
+  }
 });
 
 Deno.test("authorizer: a missing executable refuses with Dogtag's message", async () => {
