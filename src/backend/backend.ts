@@ -21,6 +21,8 @@ export interface EnrollContext {
   /** DER of the TLS client certificate chain, leaf first, when one was presented. */
   clientCertChain?: Uint8Array<ArrayBuffer>[];
   issuance: IssuanceSettings;
+  /** Called once the certificate is in the store issuance quotas count from (before it is synced). */
+  recorded?: () => void;
 }
 
 /** Who sends a full CMC request and how (as for enrollment, without an issuance profile). */

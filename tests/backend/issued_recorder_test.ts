@@ -211,3 +211,30 @@ Deno.test("recorder: close waits for every sync, the one under way and the one a
   assert.equal(recorder.stats().records, 2);
   store.close();
 });
+
+Deno.test("recorder: a record's committed callback runs at its commit, before the sync; not for one refused", async () => {
+  const { store } = await freshStore();
+  let finishSync: () => void = () => {};
+  const recorder = new IssuedRecorder({
+    recordAll: (records, options) => store.recordAll(records, options),
+    syncLog: () => new Promise<void>((resolve) => finishSync = resolve),
+  });
+  const told: string[] = [];
+  let durable = false;
+  const first = recorder.record(record("t1"), () => {
+    told.push(`t1 visible: ${store.get("t1") !== undefined}`);
+  }).then(() => durable = true);
+  const duplicate = recorder.record(record("t1"), () => told.push("the duplicate"));
+  const throwing = recorder.record(record("t2"), () => {
+    throw new Error("a caller's own failure");
+  });
+  await assert.rejects(duplicate, /UNIQUE constraint failed/);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(told, ["t1 visible: true"], "told at the commit, and only for what was committed");
+  assert.equal(durable, false, "not yet synced");
+  finishSync();
+  await Promise.all([first, throwing]);
+  assert.equal(store.count(), 2, "a callback that throws does not undo or hold its batch");
+  await recorder.close();
+  store.close();
+});

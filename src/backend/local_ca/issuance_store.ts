@@ -72,8 +72,12 @@ export class SerialTakenError extends Error {
  * requests (src/backend/pending_store.ts) and, for PostgreSQL, issuance quotas.
  */
 export interface IssuanceStore {
-  /** Resolves once `record` is durable; rejects with SerialTakenError when its serial is taken. */
-  record(record: IssuedRecord): Promise<void>;
+  /**
+   * Resolves once `record` is durable; rejects with SerialTakenError when its
+   * serial is taken. A store that issuance quotas count from (SQLite) calls
+   * `committed` as soon as the record is in those counts, before it is durable.
+   */
+  record(record: IssuedRecord, committed?: () => void): Promise<void>;
   get(serial: string): Promise<StoredRecord | undefined>;
   /** Marks `serial` revoked; false when there is no such certificate or it already is. */
   revoke(serial: string, reason: RevocationReason, at?: Date): Promise<boolean>;

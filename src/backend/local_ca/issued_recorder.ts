@@ -8,6 +8,8 @@ interface Pending {
   record: IssuedRecord;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** Told once the record is committed (visible to readers), before it is synced. */
+  committed?: () => void;
 }
 
 /** The pauses between tries while another connection holds the write lock. */
@@ -41,11 +43,14 @@ export class IssuedRecorder {
     this.#store = store;
   }
 
-  /** Resolves once `record` is committed; rejects when it could not be. */
-  record(record: IssuedRecord): Promise<void> {
+  /**
+   * Resolves once `record` is committed and synced; rejects when it could not
+   * be. `committed` is called as soon as the commit is visible to readers.
+   */
+  record(record: IssuedRecord, committed?: () => void): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the issued-certificate store is closed"));
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject });
+      this.#queue.push({ record, resolve, reject, committed });
       if (this.#scheduled) return;
       this.#scheduled = true;
       // After the I/O callbacks of this turn, so that concurrent requests share the transaction.
@@ -90,6 +95,13 @@ export class IssuedRecorder {
       if (failure === undefined) committed.push(pending);
       else pending.reject(failure);
     });
+    for (const pending of committed) {
+      try {
+        pending.committed?.();
+      } catch {
+        // What a caller does on being told is its own affair; the batch settles regardless.
+      }
+    }
     // A waiting flush committed on the connection that syncs as it commits.
     if (wait) return this.#settle(committed);
     this.#unsynced.push(...committed);

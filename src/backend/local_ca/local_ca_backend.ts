@@ -224,7 +224,10 @@ export class LocalCaBackend implements Backend {
         renews,
       );
       // An issuance that cannot be recorded is not handed out.
-      const failure = await this.store.record(record).then(() => undefined, (err: Error) => err);
+      const failure = await this.store.record(record, ctx.recorded).then(
+        () => undefined,
+        (err: Error) => err,
+      );
       if (failure === undefined) return { der: leaf.der, serialHex: serial };
       if (attempt === 1 && failure instanceof SerialTakenError) continue;
       throw new UnavailableError(`Issued-certificate store unavailable: ${failure.message}`);

@@ -23,9 +23,9 @@ export class SqliteIssuanceStore implements IssuanceStore {
     this.#recorder = new IssuedRecorder(this.#store);
   }
 
-  async record(record: IssuedRecord): Promise<void> {
+  async record(record: IssuedRecord, committed?: () => void): Promise<void> {
     try {
-      await this.#recorder.record(record);
+      await this.#recorder.record(record, committed);
     } catch (err) {
       if (SERIAL_TAKEN.test((err as Error).message)) throw new SerialTakenError(record.serial);
       throw err;

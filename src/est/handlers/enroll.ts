@@ -105,10 +105,10 @@ export function enrollHandler(operation: EnrollmentOperation) {
     const quota: QuotaGuard = (issue) =>
       withinQuota(services, authenticated.principal.name, label, labelPolicy, issue);
     if (operation === "serverkeygen") return await serverKeyGeneration(c, services, enrollment, quota);
-    const issued = await quota(() =>
+    const issued = await quota((recorded) =>
       issueOrDefer(
         { csr, operation, ctx: enrollment.ctx, manual: labelPolicy?.approval === "manual" },
-        { issue: () => issueFor(services, enrollment), fromCa: (certificate) => certificate },
+        { issue: () => issueFor(services, enrollment, csr, recorded), fromCa: (certificate) => certificate },
         services.settings.deferral,
         services.backend,
       )

@@ -16,18 +16,24 @@ export interface Enrollment {
   ctx: EnrollContext;
 }
 
-/** Runs an issuance within the requester's issuance quota (429 when it is used up). */
-export type QuotaGuard = <T>(issue: () => Promise<T>) => Promise<T>;
+/**
+ * Runs an issuance within the requester's issuance quota (429 when it is used
+ * up). `issue` gets the function to call once its certificate is recorded
+ * where the quota counts (it then stops counting as a reservation).
+ */
+export type QuotaGuard = <T>(issue: (recorded: () => void) => Promise<T>) => Promise<T>;
 
 /** Enrollment or renewal through the backend, for `csr` (the request's own unless another is given). */
 export function issueFor(
   services: EstServices,
   enrollment: Enrollment,
   csr: ParsedCsr = enrollment.csr,
+  recorded?: () => void,
 ): Promise<IssuedCertificate> {
+  const ctx = recorded ? { ...enrollment.ctx, recorded } : enrollment.ctx;
   if (enrollment.operation === "simplereenroll") {
     const renewed = enrollment.authenticated.certificate!.leaf;
-    return services.backend.reenroll(csr, new Uint8Array(renewed.rawData), enrollment.ctx);
+    return services.backend.reenroll(csr, new Uint8Array(renewed.rawData), ctx);
   }
-  return services.backend.enroll(csr, enrollment.ctx);
+  return services.backend.enroll(csr, ctx);
 }

@@ -36,7 +36,7 @@ export async function serverKeyGeneration(
     labelPolicy?.csrattrs ?? settings.csrattrs,
     labelPolicy?.serverKeyType,
   );
-  const { issued, key } = await quota(() =>
+  const { issued, key } = await quota((recorded) =>
     issueOrDefer(
       { csr, operation: "serverkeygen", ctx: enrollment.ctx, manual: labelPolicy?.approval === "manual" },
       {
@@ -48,7 +48,7 @@ export async function serverKeyGeneration(
             settings.keyPolicy,
             crypto,
           );
-          return { issued: await issueFor(services, enrollment, request), key };
+          return { issued: await issueFor(services, enrollment, request, recorded), key };
         },
       },
       settings.deferral,
