@@ -5,7 +5,8 @@
  * the contents are a view of the input rather than a copy, so reading a CSR
  * allocates a few small objects per element and no bytes. Elements are read
  * only as deep as asked. Each node keeps its own encoding as it came, for
- * signatures and byte-exact comparisons.
+ * signatures and byte-exact comparisons; the views of contents and encoding
+ * are made when first asked for.
  *
  * @module
  */
@@ -18,18 +19,31 @@ export class DerValue {
   readonly class: ASN1Class;
   readonly form: ASN1Form;
   readonly tag: number;
-  readonly #octets: Uint8Array<ArrayBuffer>;
+  readonly #input: Uint8Array<ArrayBuffer>;
+  readonly #start: number;
+  readonly #end: number;
+  #octets?: Uint8Array<ArrayBuffer>;
 
-  constructor(cls: ASN1Class, form: ASN1Form, tag: number, octets: Uint8Array<ArrayBuffer>) {
+  /** The contents are `input` from `start` to `end` (a view is made when first asked for). */
+  constructor(
+    cls: ASN1Class,
+    form: ASN1Form,
+    tag: number,
+    input: Uint8Array<ArrayBuffer>,
+    start = 0,
+    end = input.byteLength,
+  ) {
     this.class = cls;
     this.form = form;
     this.tag = tag;
-    this.#octets = octets;
+    this.#input = input;
+    this.#start = start;
+    this.#end = end;
   }
 
   /** The contents octets: a view of the input, not to be written to. */
   contents(): Uint8Array<ArrayBuffer> {
-    return this.#octets;
+    return this.#octets ??= this.#input.subarray(this.#start, this.#end);
   }
 }
 
@@ -37,6 +51,23 @@ export class DerValue {
 export interface DerNode {
   readonly value: DerValue;
   readonly raw: Uint8Array<ArrayBuffer>;
+}
+
+/** A node read from a larger input: its encoding is a view made only when asked for (most never are). */
+class ReadNode implements DerNode {
+  #raw?: Uint8Array<ArrayBuffer>;
+
+  constructor(
+    readonly value: DerValue,
+    private readonly input: Uint8Array<ArrayBuffer>,
+    private readonly start: number,
+    /** Where the element ends in the input. */
+    readonly end: number,
+  ) {}
+
+  get raw(): Uint8Array<ArrayBuffer> {
+    return this.#raw ??= this.input.subarray(this.start, this.end);
+  }
 }
 
 /** The input is not one well-formed element (or has bytes after it). */
@@ -54,9 +85,14 @@ const MAX_TAG = 16_384;
 
 /** The element at the start of `bytes` (definite lengths, short or long form, as BER allows). */
 export function readAt(bytes: Uint8Array<ArrayBuffer>): DerNode {
-  if (bytes.byteLength < 2) throw new DerSyntaxError();
-  const first = bytes[0];
-  let offset = 1;
+  return readFrom(bytes, 0);
+}
+
+/** The element at `start` in `bytes`, which must lie within it. */
+function readFrom(bytes: Uint8Array<ArrayBuffer>, start: number): ReadNode {
+  if (bytes.byteLength - start < 2) throw new DerSyntaxError();
+  const first = bytes[start];
+  let offset = start + 1;
   let tag = first & 0x1f;
   if (tag === 0x1f) {
     tag = 0;
@@ -78,14 +114,14 @@ export function readAt(bytes: Uint8Array<ArrayBuffer>): DerNode {
   }
   if (offset + length > bytes.byteLength) throw new DerSyntaxError();
   const form = first & 0x20 ? ASN1Form.Constructed : ASN1Form.Primitive;
-  const value = new DerValue(CLASSES[first >> 6], form, tag, bytes.subarray(offset, offset + length));
-  return { value, raw: bytes.subarray(0, offset + length) };
+  const value = new DerValue(CLASSES[first >> 6], form, tag, bytes, offset, offset + length);
+  return new ReadNode(value, bytes, start, offset + length);
 }
 
 /** `der` as exactly one element. */
 export function readDer(der: Uint8Array<ArrayBuffer>): DerNode {
-  const node = readAt(der);
-  if (node.raw.byteLength !== der.byteLength) throw new DerSyntaxError();
+  const node = readFrom(der, 0);
+  if (node.end !== der.byteLength) throw new DerSyntaxError();
   return node;
 }
 
@@ -99,9 +135,9 @@ export function childrenOf(node: DerNode): DerNode[] {
 export function elementsIn(bytes: Uint8Array<ArrayBuffer>): DerNode[] {
   const nodes: DerNode[] = [];
   for (let offset = 0; offset < bytes.byteLength;) {
-    const node = readAt(bytes.subarray(offset));
+    const node = readFrom(bytes, offset);
     nodes.push(node);
-    offset += node.raw.byteLength;
+    offset = node.end;
   }
   return nodes;
 }
