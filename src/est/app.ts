@@ -19,6 +19,7 @@ import { mountServiceRoutes } from "../ops/service_routes.ts";
 import type { EstEnv } from "./env.ts";
 import { errorResponse } from "./error_response.ts";
 import { EstError, NotFoundError } from "../errors.ts";
+import { CachedRouter } from "./cached_router.ts";
 import { caCertsHandler } from "./handlers/cacerts.ts";
 import { csrAttrsHandler } from "./handlers/csrattrs.ts";
 import { enrollHandler } from "./handlers/enroll.ts";
@@ -71,7 +72,7 @@ function routeTo(operation: string): MiddlewareHandler<EstEnv> {
  */
 export function createEstApp(source: ServicesSource, observers: Observers = {}): Hono<EstEnv> {
   const current: () => EstServices = typeof source === "function" ? source : () => source;
-  const app = new Hono<EstEnv>({ strict: true });
+  const app = new Hono<EstEnv>({ strict: true, router: new CachedRouter() });
   app.use(async (c, next) => {
     c.set("services", current());
     await next();
