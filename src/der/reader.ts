@@ -15,36 +15,12 @@ import { ASN1Class, ASN1Form, encodeObjectIdentifier } from "@oslojs/asn1";
 import * as asn1js from "asn1js";
 
 /** An element's class, form and tag number, and its contents octets. */
-export class DerValue {
+export interface DerValue {
   readonly class: ASN1Class;
   readonly form: ASN1Form;
   readonly tag: number;
-  readonly #input: Uint8Array<ArrayBuffer>;
-  readonly #start: number;
-  readonly #end: number;
-  #octets?: Uint8Array<ArrayBuffer>;
-
-  /** The contents are `input` from `start` to `end` (a view is made when first asked for). */
-  constructor(
-    cls: ASN1Class,
-    form: ASN1Form,
-    tag: number,
-    input: Uint8Array<ArrayBuffer>,
-    start = 0,
-    end = input.byteLength,
-  ) {
-    this.class = cls;
-    this.form = form;
-    this.tag = tag;
-    this.#input = input;
-    this.#start = start;
-    this.#end = end;
-  }
-
   /** The contents octets: a view of the input, not to be written to. */
-  contents(): Uint8Array<ArrayBuffer> {
-    return this.#octets ??= this.#input.subarray(this.#start, this.#end);
-  }
+  contents(): Uint8Array<ArrayBuffer>;
 }
 
 /** One element: its identifier, its contents and its encoding as received. */
@@ -53,20 +29,51 @@ export interface DerNode {
   readonly raw: Uint8Array<ArrayBuffer>;
 }
 
-/** A node read from a larger input: its encoding is a view made only when asked for (most never are). */
-class ReadNode implements DerNode {
+/**
+ * An element read from a larger input, one object for node and value: the
+ * views of its contents and encoding are made when first asked for (most
+ * encodings never are).
+ */
+class ReadNode implements DerNode, DerValue {
+  readonly class: ASN1Class;
+  readonly form: ASN1Form;
+  readonly tag: number;
+  readonly #input: Uint8Array<ArrayBuffer>;
+  readonly #start: number;
+  readonly #contentsStart: number;
+  /** Where the element ends in the input. */
+  readonly end: number;
+  #contents?: Uint8Array<ArrayBuffer>;
   #raw?: Uint8Array<ArrayBuffer>;
 
   constructor(
-    readonly value: DerValue,
-    private readonly input: Uint8Array<ArrayBuffer>,
-    private readonly start: number,
-    /** Where the element ends in the input. */
-    readonly end: number,
-  ) {}
+    cls: ASN1Class,
+    form: ASN1Form,
+    tag: number,
+    input: Uint8Array<ArrayBuffer>,
+    start: number,
+    contentsStart: number,
+    end: number,
+  ) {
+    this.class = cls;
+    this.form = form;
+    this.tag = tag;
+    this.#input = input;
+    this.#start = start;
+    this.#contentsStart = contentsStart;
+    this.end = end;
+  }
+
+  get value(): DerValue {
+    return this;
+  }
+
+  contents(): Uint8Array<ArrayBuffer> {
+    return this.#contents ??= this.#input.subarray(this.#contentsStart, this.end);
+  }
 
   get raw(): Uint8Array<ArrayBuffer> {
-    return this.#raw ??= this.input.subarray(this.start, this.end);
+    return this.#raw ??= this.#input.subarray(this.#start, this.end);
   }
 }
 
@@ -114,8 +121,7 @@ function readFrom(bytes: Uint8Array<ArrayBuffer>, start: number): ReadNode {
   }
   if (offset + length > bytes.byteLength) throw new DerSyntaxError();
   const form = first & 0x20 ? ASN1Form.Constructed : ASN1Form.Primitive;
-  const value = new DerValue(CLASSES[first >> 6], form, tag, bytes, offset, offset + length);
-  return new ReadNode(value, bytes, start, offset + length);
+  return new ReadNode(CLASSES[first >> 6], form, tag, bytes, start, offset, offset + length);
 }
 
 /** `der` as exactly one element. */
