@@ -113,26 +113,36 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
   const connections = { count: () => 0 };
   const metrics = new EstMetrics(() => connections.count(), { processMetrics: worker === undefined });
   const kind = settings.backend.kind;
-  const rawBackend = await createBackend(
-    settings.backend,
-    settings.server.stateDir,
-    {
-      observeCaCall: (call, seconds, ok) => {
-        metrics.backendDuration.observe({ backend: kind, call: `ca:${call}` }, seconds);
-        if (!ok) metrics.errors.inc({ type: "backend" });
-      },
-    },
-    settings.dogtagFiles,
-    crypto,
-    settings.store,
-  );
-  const publishing = await publishRevocations(settings, rawBackend, worker);
-  const backend = instrumentBackend(rawBackend, kind, metrics);
   const path = settings.audit.path;
-  // With several listener threads one thread of its own writes the audit log.
-  const auditThread = !worker && settings.server.workers > 1 && path !== undefined
-    ? await AuditWriterThread.open(path)
+  // With several listener threads one thread of its own writes the audit log. It starts (a worker loading its
+  // modules, most of a tenth of a second) while the backend opens, and is awaited before anything is served.
+  const auditThreadOpening = !worker && settings.server.workers > 1 && path !== undefined
+    ? AuditWriterThread.open(path)
     : undefined;
+  auditThreadOpening?.catch(() => {}); // awaited below; a failure meanwhile is not an unhandled rejection
+  let rawBackend: Backend;
+  let publishing: Publishing | undefined;
+  try {
+    rawBackend = await createBackend(
+      settings.backend,
+      settings.server.stateDir,
+      {
+        observeCaCall: (call, seconds, ok) => {
+          metrics.backendDuration.observe({ backend: kind, call: `ca:${call}` }, seconds);
+          if (!ok) metrics.errors.inc({ type: "backend" });
+        },
+      },
+      settings.dogtagFiles,
+      crypto,
+      settings.store,
+    );
+    publishing = await publishRevocations(settings, rawBackend, worker);
+  } catch (err) {
+    await auditThreadOpening?.then((thread) => thread.close(), () => {});
+    throw err;
+  }
+  const backend = instrumentBackend(rawBackend, kind, metrics);
+  const auditThread = await auditThreadOpening;
   const audit = worker
     ? worker.audit
     : auditThread?.sink() ?? (path === undefined ? undefined : await AuditLog.open(path));

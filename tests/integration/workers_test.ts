@@ -84,6 +84,29 @@ Deno.test("workers: an audit log that cannot be opened stops the start", opts, a
   );
 });
 
+/** Worker threads of this process now (Deno names each "worker-N"). */
+function workerThreads(): number {
+  return [...Deno.readDirSync("/proc/self/task")]
+    .filter((t) => Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).startsWith("worker-")).length;
+}
+
+Deno.test(
+  "workers: a backend that cannot open stops the start, and the audit writer begun meanwhile stops",
+  opts,
+  async () => {
+    const before = workerThreads();
+    await assert.rejects(
+      startTestServer({
+        server: { workers: 2, state_dir: "/proc/version/state" },
+        audit: { path: join(tmp, "unused-audit.jsonl") },
+      }),
+      /version|directory|ENOTDIR|Not a directory|state/i,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(workerThreads(), before, "no thread left behind");
+  },
+);
+
 /** Requests the primary thread itself answered (the rest went to the other listener thread). */
 async function servedByPrimary(srv: Awaited<ReturnType<typeof startTestServer>>): Promise<number> {
   const own = (await srv.server.metricsJson()) as { name: string; values: { value: number }[] }[];
