@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { curl } from "../support/curl.ts";
 import { EstFetch } from "../support/est_fetch.ts";
 import { IdleConnections } from "../support/idle_connections.ts";
+import { configDirWith, freePort } from "../support/server_process.ts";
 import { scrape } from "../support/metrics.ts";
 import { makeCsr } from "../support/pki.ts";
 import { ALICE, startTestServer } from "../support/server.ts";
@@ -84,26 +85,21 @@ Deno.test("workers: an audit log that cannot be opened stops the start", opts, a
   );
 });
 
-/** Worker threads of this process now (Deno names each "worker-N"). */
-function workerThreads(): number {
-  return [...Deno.readDirSync("/proc/self/task")]
-    .filter((t) => Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).startsWith("worker-")).length;
-}
-
 Deno.test(
   "workers: a backend that cannot open stops the start, and the audit writer begun meanwhile stops",
   opts,
   async () => {
-    const before = workerThreads();
-    await assert.rejects(
-      startTestServer({
-        server: { workers: 2, state_dir: "/proc/version/state" },
-        audit: { path: join(tmp, "unused-audit.jsonl") },
-      }),
-      /version|directory|ENOTDIR|Not a directory|state/i,
+    const dir = await configDirWith(
+      freePort(),
+      'workers = 2\nstate_dir = "/proc/version/state"',
+      `[audit]\npath = "${join(tmp, "unused-audit.jsonl")}"\n[backend]\nclass = "local-ca"\n`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(workerThreads(), before, "no thread left behind");
+    const script = new URL("../support/failed_start.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, dir], stdout: "piped" })
+      .output();
+    const { failure, workerThreads } = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.match(failure, /version|directory|ENOTDIR|Not a directory|state/i);
+    assert.equal(workerThreads, 0, "no thread left behind");
   },
 );
 
