@@ -36,8 +36,9 @@ export class ConnectionLimiter {
   #open = 0;
   readonly #perAddress: SharedLimitTable;
 
-  constructor(private limits: ConnectionLimits, addressCounts = addressCountMemory(limits, 1)) {
-    this.#perAddress = new SharedLimitTable(addressCounts);
+  /** `addressCounts`: the listener threads' shared counts (addressCountMemory); else this listener's own. */
+  constructor(private limits: ConnectionLimits, addressCounts?: SharedArrayBuffer) {
+    this.#perAddress = SharedLimitTable.over(addressCounts, 4 * limits.maxConnections, 1);
   }
 
   /** Connections open now. */

@@ -2,7 +2,6 @@ import { TooManyRequestsError } from "../../errors.ts";
 import { clientKeyOf } from "./client_key.ts";
 import { FailureLockout, type LockoutSettings } from "./failure_lockout.ts";
 import type { QuotaMemory, QuotaRelease, QuotaReserver } from "./issuance_quota.ts";
-import { SharedLimitTable } from "./shared_limit_table.ts";
 import { type RateSettings, TokenBuckets } from "./token_buckets.ts";
 
 /** The abuse limits, as configured in [limits]. */
@@ -68,15 +67,10 @@ export class AbuseLimits {
     memory?: LimitMemory,
   ) {
     const keys = settings.trackedKeys;
-    const shared = (buffer?: SharedArrayBuffer) => buffer && new SharedLimitTable(buffer);
-    this.#addresses = new TokenBuckets(settings.perAddress, keys, shared(memory?.addresses));
-    this.#principals = new TokenBuckets(settings.perPrincipal, keys, shared(memory?.principals));
-    this.#users = new FailureLockout(settings.userLockout, keys, shared(memory?.users));
-    this.#failingAddresses = new FailureLockout(
-      settings.addressLockout,
-      keys,
-      shared(memory?.failingAddresses),
-    );
+    this.#addresses = new TokenBuckets(settings.perAddress, keys, memory?.addresses);
+    this.#principals = new TokenBuckets(settings.perPrincipal, keys, memory?.principals);
+    this.#users = new FailureLockout(settings.userLockout, keys, memory?.users);
+    this.#failingAddresses = new FailureLockout(settings.addressLockout, keys, memory?.failingAddresses);
     this.#quota = quota;
   }
 

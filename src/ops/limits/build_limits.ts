@@ -2,7 +2,6 @@ import type { EstMetrics } from "../metrics.ts";
 import { AbuseLimits, type LimitMemory, type LimitSettings } from "./abuse_limits.ts";
 import { type IssuanceHistory, type IssuedInWindow, MemoryIssuanceHistory } from "./issuance_history.ts";
 import { IssuanceQuota, type QuotaMemory, type QuotaReserver } from "./issuance_quota.ts";
-import { SharedLimitTable } from "./shared_limit_table.ts";
 import { SharedIssuanceQuota, type SharedQuotaLedger } from "./shared_issuance_quota.ts";
 
 /** A store that records every issuance and can count them (the local CA's SQLite store). */
@@ -41,14 +40,8 @@ function quotaOf(
     return new SharedIssuanceQuota(settings.quotaWindowSeconds, counting.shared);
   }
   const store = counting?.local;
-  const shared = (buffer?: SharedArrayBuffer) => buffer && new SharedLimitTable(buffer);
   const history: IssuanceHistory = store
     ? { issuedSince: (r, l, since) => store.issuedSince(r, l, since), record() {} }
-    : new MemoryIssuanceHistory(settings.quotaWindowSeconds, settings.trackedKeys, shared(memory?.history));
-  return new IssuanceQuota(
-    settings.quotaWindowSeconds,
-    history,
-    settings.trackedKeys,
-    shared(memory?.inFlight),
-  );
+    : new MemoryIssuanceHistory(settings.quotaWindowSeconds, settings.trackedKeys, memory?.history);
+  return new IssuanceQuota(settings.quotaWindowSeconds, history, settings.trackedKeys, memory?.inFlight);
 }

@@ -23,9 +23,9 @@ const LOCKED_UNTIL = 2;
 export class FailureLockout {
   readonly table: SharedLimitTable;
 
-  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
-  constructor(readonly settings: LockoutSettings, maxKeys: number, table?: SharedLimitTable) {
-    this.table = table ?? SharedLimitTable.create(maxKeys, 3);
+  /** In `memory` (another thread's lockouts, to share their counts), else in new memory for `maxKeys` keys. */
+  constructor(readonly settings: LockoutSettings, maxKeys: number, memory?: SharedArrayBuffer) {
+    this.table = SharedLimitTable.over(memory, maxKeys, 3);
   }
 
   /** Seconds `key` stays locked; 0 when it is not. */

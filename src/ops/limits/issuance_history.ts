@@ -31,9 +31,9 @@ export class MemoryIssuanceHistory implements IssuanceHistory {
   readonly table: SharedLimitTable;
   readonly #slotMs: number;
 
-  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
-  constructor(windowSeconds: number, maxKeys: number, table?: SharedLimitTable) {
-    this.table = table ?? SharedLimitTable.create(maxKeys, FIELDS);
+  /** In `memory` (another thread's history, to share its counts), else in new memory for `maxKeys` keys. */
+  constructor(windowSeconds: number, maxKeys: number, memory?: SharedArrayBuffer) {
+    this.table = SharedLimitTable.over(memory, maxKeys, FIELDS);
     this.#slotMs = Math.max(1, Math.ceil((windowSeconds * 1000) / SLOTS));
   }
 

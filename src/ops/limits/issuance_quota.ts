@@ -37,9 +37,9 @@ export class IssuanceQuota implements QuotaReserver {
     readonly windowSeconds: number,
     private readonly history: IssuanceHistory,
     maxKeys: number,
-    inFlight?: SharedLimitTable,
+    inFlight?: SharedArrayBuffer,
   ) {
-    this.inFlight = inFlight ?? SharedLimitTable.create(maxKeys, 1);
+    this.inFlight = SharedLimitTable.over(inFlight, maxKeys, 1);
   }
 
   memory(): QuotaMemory {

@@ -54,6 +54,11 @@ export class SharedLimitTable {
     return new SharedLimitTable(buffer);
   }
 
+  /** The table over `memory` (another thread's, to share its records) when given, else a new one. */
+  static over(memory: SharedArrayBuffer | undefined, maxKeys: number, fields: number): SharedLimitTable {
+    return memory ? new SharedLimitTable(memory) : SharedLimitTable.create(maxKeys, fields);
+  }
+
   /** The table another thread made, over the same memory. */
   constructor(buffer: SharedArrayBuffer) {
     const [slots, fields] = buffer.byteLength >= HEADER_BYTES ? new Int32Array(buffer, 0, 2) : [0, 0];

@@ -17,9 +17,9 @@ const AT = 1;
 export class TokenBuckets {
   readonly table: SharedLimitTable;
 
-  /** Over `table` (another thread's, to share its counts), else a new one for `maxKeys` keys. */
-  constructor(readonly settings: RateSettings, maxKeys: number, table?: SharedLimitTable) {
-    this.table = table ?? SharedLimitTable.create(maxKeys, 2);
+  /** In `memory` (another thread's buckets, to share their counts), else in new memory for `maxKeys` keys. */
+  constructor(readonly settings: RateSettings, maxKeys: number, memory?: SharedArrayBuffer) {
+    this.table = SharedLimitTable.over(memory, maxKeys, 2);
   }
 
   /** Takes a token for `key`: 0 when there was one, else the seconds until there is. */

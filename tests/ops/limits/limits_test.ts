@@ -3,7 +3,6 @@ import { clientKeyOf } from "../../../src/ops/limits/client_key.ts";
 import { FailureLockout } from "../../../src/ops/limits/failure_lockout.ts";
 import { MemoryIssuanceHistory } from "../../../src/ops/limits/issuance_history.ts";
 import { IssuanceQuota } from "../../../src/ops/limits/issuance_quota.ts";
-import { SharedLimitTable } from "../../../src/ops/limits/shared_limit_table.ts";
 import { TokenBuckets } from "../../../src/ops/limits/token_buckets.ts";
 import { TooManyRequestsError } from "../../../src/errors.ts";
 
@@ -86,9 +85,9 @@ Deno.test("issuance quota: two threads' quotas over one memory never grant more 
   const memory = first.memory();
   const second = new IssuanceQuota(
     60,
-    new MemoryIssuanceHistory(60, 10, new SharedLimitTable(memory.history!)),
+    new MemoryIssuanceHistory(60, 10, memory.history!),
     10,
-    new SharedLimitTable(memory.inFlight),
+    memory.inFlight,
   );
   const now = new Date(1_000_000_000);
   const a = first.reserve("alice", undefined, 3, now);
@@ -115,7 +114,7 @@ Deno.test("issuance quota: counted from a store, a reservation on one thread is 
   let issued = 0;
   const store = { issuedSince: () => ({ count: issued }), record() {} };
   const first = new IssuanceQuota(60, store, 10);
-  const second = new IssuanceQuota(60, store, 10, new SharedLimitTable(first.memory().inFlight));
+  const second = new IssuanceQuota(60, store, 10, first.memory().inFlight);
   assert.equal(first.memory().history, undefined, "the store keeps the history");
   const release = first.reserve("alice", "iot", 1);
   assert.throws(() => second.reserve("alice", "iot", 1), TooManyRequestsError);

@@ -76,7 +76,7 @@ Deno.test("limit table: a buffer that is not a table is refused; seeds differ be
 
 Deno.test("limits over one table from two owners count together (as two listener threads do)", () => {
   const first = new FailureLockout({ after: 3, baseSeconds: 10, maxSeconds: 60 }, 100);
-  const second = new FailureLockout(first.settings, 100, new SharedLimitTable(first.table.buffer));
+  const second = new FailureLockout(first.settings, 100, first.table.buffer);
   assert.equal(first.fail("mallory", 1000), false);
   assert.equal(second.fail("mallory", 1001), false);
   assert.equal(first.fail("mallory", 1002), true);
@@ -85,7 +85,7 @@ Deno.test("limits over one table from two owners count together (as two listener
   assert.equal(first.lockedFor("mallory", 2002), 0);
 
   const rate = new TokenBuckets({ rate: 1, burst: 2 }, 100);
-  const other = new TokenBuckets(rate.settings, 100, new SharedLimitTable(rate.table.buffer));
+  const other = new TokenBuckets(rate.settings, 100, rate.table.buffer);
   assert.equal(rate.take("10.0.0.1", 5000), 0);
   assert.equal(other.take("10.0.0.1", 5000), 0);
   assert.equal(rate.take("10.0.0.1", 5000), 1);
