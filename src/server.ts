@@ -114,35 +114,26 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
   const metrics = new EstMetrics(() => connections.count(), { processMetrics: worker === undefined });
   const kind = settings.backend.kind;
   const path = settings.audit.path;
-  // With several listener threads one thread of its own writes the audit log. It starts (a worker loading its
-  // modules, most of a tenth of a second) while the backend opens, and is awaited before anything is served.
-  const auditThreadOpening = !worker && settings.server.workers > 1 && path !== undefined
-    ? AuditWriterThread.open(path)
+  // With several listener threads one thread of its own writes the audit log; it starts once the primary
+  // listens (see AuditWriterThread), the log checked here first.
+  const auditThread = !worker && settings.server.workers > 1 && path !== undefined
+    ? await AuditWriterThread.prepare(path)
     : undefined;
-  auditThreadOpening?.catch(() => {}); // awaited below; a failure meanwhile is not an unhandled rejection
-  let rawBackend: Backend;
-  let publishing: Publishing | undefined;
-  try {
-    rawBackend = await createBackend(
-      settings.backend,
-      settings.server.stateDir,
-      {
-        observeCaCall: (call, seconds, ok) => {
-          metrics.backendDuration.observe({ backend: kind, call: `ca:${call}` }, seconds);
-          if (!ok) metrics.errors.inc({ type: "backend" });
-        },
+  const rawBackend = await createBackend(
+    settings.backend,
+    settings.server.stateDir,
+    {
+      observeCaCall: (call, seconds, ok) => {
+        metrics.backendDuration.observe({ backend: kind, call: `ca:${call}` }, seconds);
+        if (!ok) metrics.errors.inc({ type: "backend" });
       },
-      settings.dogtagFiles,
-      crypto,
-      settings.store,
-    );
-    publishing = await publishRevocations(settings, rawBackend, worker);
-  } catch (err) {
-    await auditThreadOpening?.then((thread) => thread.close(), () => {});
-    throw err;
-  }
+    },
+    settings.dogtagFiles,
+    crypto,
+    settings.store,
+  );
+  const publishing = await publishRevocations(settings, rawBackend, worker);
   const backend = instrumentBackend(rawBackend, kind, metrics);
-  const auditThread = await auditThreadOpening;
   const audit = worker
     ? worker.audit
     : auditThread?.sink() ?? (path === undefined ? undefined : await AuditLog.open(path));
@@ -303,24 +294,14 @@ async function startPrimaryExtras(
 ): Promise<PrimaryExtras> {
   const threads = settings.server.workers - 1;
   const tls = serving.served;
-  const publication = core.publishing?.urls;
-  const pool = threads > 0
-    ? await WorkerPool.start(settings, threads, listener.port, tls, core.auditThread, {
-      publication,
-      limits: core.limits?.memory(),
-      connections: core.addressCounts,
-      authorizerSlots: core.authorizerSlots,
-    }).catch(
-      async (err) => {
-        await listener.close(0);
-        await core.publishing?.close();
-        await core.auditSummary?.close();
-        await core.audit?.close();
-        await core.auditThread?.close();
-        throw err;
-      },
-    )
-    : undefined;
+  const pool = await startThreads(settings, threads, listener.port, tls, core).catch(async (err) => {
+    await listener.close(0);
+    await core.publishing?.close();
+    await core.auditSummary?.close();
+    await core.audit?.close();
+    await core.auditThread?.close();
+    throw err;
+  });
   selfIssued?.startRenewal((material) => {
     useSelfIssued(serving, material);
     pool?.setTls(material);
@@ -333,6 +314,36 @@ async function startPrimaryExtras(
     ? await startMetricsListener(settings.metrics.bind.host, settings.metrics.bind.port, render)
     : undefined;
   return { pool, metricsListener, selfIssued };
+}
+
+/**
+ * The audit writer thread and `count` listener threads, all begun at once (each Worker's creation holds this
+ * thread a while; the threads then load their modules side by side). Either failing stops the other.
+ */
+async function startThreads(
+  settings: Settings,
+  count: number,
+  port: number,
+  tls: TlsMaterial,
+  core: Core,
+): Promise<WorkerPool | undefined> {
+  const [audit, pool] = await Promise.allSettled([
+    core.auditThread?.start(),
+    count > 0
+      ? WorkerPool.start(settings, count, port, tls, core.auditThread, {
+        publication: core.publishing?.urls,
+        limits: core.limits?.memory(),
+        connections: core.addressCounts,
+        authorizerSlots: core.authorizerSlots,
+      })
+      : undefined,
+  ]);
+  if (pool.status === "rejected") throw pool.reason;
+  if (audit.status === "rejected") {
+    await pool.value?.close();
+    throw audit.reason;
+  }
+  return pool.value;
 }
 
 function logServing(settings: Settings, port: number, metricsPort: number | undefined): void {

@@ -86,7 +86,7 @@ Deno.test("workers: an audit log that cannot be opened stops the start", opts, a
 });
 
 Deno.test(
-  "workers: a backend that cannot open stops the start, and the audit writer begun meanwhile stops",
+  "workers: a backend that cannot open stops the start and leaves no thread behind",
   opts,
   async () => {
     const dir = await configDirWith(

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { AuditRecord } from "../../src/ops/audit_log.ts";
+import { AuditWriterThread } from "../../src/ops/audit_writer.ts";
+import { tempDir } from "../support/temp.ts";
+
+const record = (n: number): AuditRecord => ({
+  time: new Date(0).toISOString(),
+  requestId: `r-${n}`,
+  operation: "simpleenroll",
+  outcome: "issued",
+  status: 200,
+});
+
+const requestIds = async (path: string) =>
+  (await Deno.readTextFile(path)).split("\n").filter((l) => l).map((l) => JSON.parse(l).requestId);
+
+Deno.test("audit writer thread: a record sent before the thread starts waits, and is written once it has", async () => {
+  const path = join(await tempDir(), "audit.jsonl");
+  const writer = await AuditWriterThread.prepare(path);
+  const early = writer.sink();
+  let written = false;
+  const appended = early.append(record(1)).then(() => written = true);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(written, false, "not acknowledged before the thread has the log");
+  assert.deepEqual(await requestIds(path), []);
+  await writer.start();
+  await appended;
+  const late = writer.sink();
+  await late.append(record(2));
+  await Promise.all([early.close(), late.close()]);
+  await writer.close();
+  assert.deepEqual(await requestIds(path), ["r-1", "r-2"]);
+});
+
+Deno.test("audit writer thread: a log that cannot be opened fails prepare, before any thread", async () => {
+  await assert.rejects(AuditWriterThread.prepare("/proc/version/audit.jsonl"), /exists|directory|ENOTDIR/i);
+});
+
+Deno.test("audit writer thread: a log gone between prepare and start fails the start", async () => {
+  const dir = await tempDir();
+  const writer = await AuditWriterThread.prepare(join(dir, "logs", "audit.jsonl"));
+  const port = writer.port();
+  await Deno.remove(join(dir, "logs"), { recursive: true });
+  await Deno.writeTextFile(join(dir, "logs"), "now a file");
+  await assert.rejects(writer.start(), /exists|directory|ENOTDIR/i);
+  await writer.close();
+  port.close();
+});
+
+Deno.test("audit writer thread: one never started closes at once", async () => {
+  const writer = await AuditWriterThread.prepare(join(await tempDir(), "audit.jsonl"));
+  const port = writer.port();
+  await writer.close();
+  port.close();
+});
