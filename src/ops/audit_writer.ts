@@ -1,5 +1,5 @@
 import { AuditLog } from "./audit_log.ts";
-import { PortAuditSink } from "./audit_port.ts";
+import { type AuditPortReply, type AuditPortRequest, PortAuditSink } from "./audit_port.ts";
 
 /** Messages to the audit writer thread. */
 export type ToAuditThread =
@@ -49,6 +49,8 @@ export class AuditWriterThread {
     if (answer.type === "failed") {
       worker.terminate();
       this.#worker = undefined;
+      // What the listeners sent meanwhile is refused, not left waiting for a writer that never came.
+      for (const port of this.#waitingPorts) refuseAll(port, answer.message);
       throw new Error(answer.message);
     }
     this.#opened = true;
@@ -87,4 +89,10 @@ export class AuditWriterThread {
       this.#worker!.postMessage(message);
     });
   }
+}
+
+/** Answers every append that arrives on `port` with `error`. */
+function refuseAll(port: MessagePort, error: string): void {
+  port.onmessage = (event: MessageEvent<AuditPortRequest>) =>
+    port.postMessage({ id: event.data.id, error } satisfies AuditPortReply);
 }

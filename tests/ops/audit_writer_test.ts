@@ -37,15 +37,24 @@ Deno.test("audit writer thread: a log that cannot be opened fails prepare, befor
   await assert.rejects(AuditWriterThread.prepare("/proc/version/audit.jsonl"), /exists|directory|ENOTDIR/i);
 });
 
-Deno.test("audit writer thread: a log gone between prepare and start fails the start", async () => {
+Deno.test("audit writer thread: a log gone between prepare and start fails the start and refuses what was sent", async () => {
   const dir = await tempDir();
   const writer = await AuditWriterThread.prepare(join(dir, "logs", "audit.jsonl"));
-  const port = writer.port();
+  const sink = writer.sink();
+  const appended = sink.append(record(1));
   await Deno.remove(join(dir, "logs"), { recursive: true });
   await Deno.writeTextFile(join(dir, "logs"), "now a file");
   await assert.rejects(writer.start(), /exists|directory|ENOTDIR/i);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stillWaiting = new Promise<never>((_, reject) =>
+    timer = setTimeout(() => reject(new Error("still waiting after 5 s")), 5000)
+  );
+  // Refused, not left waiting for a writer that never came.
+  await assert.rejects(Promise.race([appended, stillWaiting]), /exists|directory|ENOTDIR/i);
+  clearTimeout(timer);
+
+  await sink.close();
   await writer.close();
-  port.close();
 });
 
 Deno.test("audit writer thread: one never started closes at once", async () => {
