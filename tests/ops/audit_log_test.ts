@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { AuditLog, type AuditRecord } from "../../src/ops/audit_log.ts";
+import { AuditLog } from "../../src/ops/audit_log.ts";
+import { issuedRecord } from "../support/audit_record.ts";
 import { tempDir } from "../support/temp.ts";
 
-const record = (n: number): AuditRecord => ({
-  time: new Date(0).toISOString(),
-  requestId: `r-${n}`,
-  operation: "simpleenroll",
-  outcome: "issued",
-  status: 200,
-  serial: n.toString(16),
-});
+const record = (n: number) => issuedRecord(`r-${n}`, { serial: n.toString(16) });
 
 Deno.test("audit log: appends one JSON line per record, concurrent records grouped, mode 0640", async () => {
   const dir = await tempDir();

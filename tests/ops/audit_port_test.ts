@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
-import type { AuditRecord } from "../../src/ops/audit_log.ts";
 import { type AuditPortReply, type AuditPortRequest, PortAuditSink } from "../../src/ops/audit_port.ts";
+import { issuedRecord } from "../support/audit_record.ts";
 
-const record = (requestId: string): AuditRecord => ({
-  time: new Date(0).toISOString(),
-  requestId,
-  operation: "simpleenroll",
-  outcome: "issued",
-  status: 200,
-});
+const record = (requestId: string) => issuedRecord(requestId);
 
 /** The writer's end of the port: records each message, answers with `error` when set. */
 function writer(port: MessagePort, error?: string): AuditPortRequest[] {

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { AuditRecord } from "../../src/ops/audit_log.ts";
 import { AuditWriterThread } from "../../src/ops/audit_writer.ts";
+import { issuedRecord } from "../support/audit_record.ts";
 import { tempDir } from "../support/temp.ts";
 
-const record = (n: number): AuditRecord => ({
-  time: new Date(0).toISOString(),
-  requestId: `r-${n}`,
-  operation: "simpleenroll",
-  outcome: "issued",
-  status: 200,
-});
+const record = (n: number) => issuedRecord(`r-${n}`);
 
 const requestIds = async (path: string) =>
   (await Deno.readTextFile(path)).split("\n").filter((l) => l).map((l) => JSON.parse(l).requestId);
