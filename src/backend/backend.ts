@@ -21,8 +21,11 @@ export interface EnrollContext {
   /** DER of the TLS client certificate chain, leaf first, when one was presented. */
   clientCertChain?: Uint8Array<ArrayBuffer>[];
   issuance: IssuanceSettings;
-  /** Called once the certificate is in the store issuance quotas count from (before it is synced). */
-  recorded?: () => void;
+  /**
+   * Told the certificate's serial once it is committed to the store issuance quotas count from (visible to
+   * readers, before it is synced).
+   */
+  recorded?: (serialHex: string) => void;
 }
 
 /** Who sends a full CMC request and how (as for enrollment, without an issuance profile). */

@@ -27,6 +27,11 @@ export interface EstEnv {
     issued?: IssuedCertificate;
     /** The type of the key /serverkeygen generated for the client ("P-256", "RSA-2048", ...). */
     generatedKey?: string;
+    /**
+     * Sends the audit record of an issuance once its certificate is committed to the store, so that it is
+     * written while the store syncs (set by the audit middleware).
+     */
+    auditCommitted?: (serialHex: string) => void;
     /** The method whose credentials were refused, when authentication failed. */
     authFailure?: "basic" | "cert";
   };

@@ -16,31 +16,82 @@ const CLIENT_ABORT_STATUS = new ClientAbortError().status;
  * renewal, refusal and error; failures of unauthenticated requests go to
  * `summary` when there is one (else a record each). A certificate is handed
  * out only once its record is on disk; otherwise the answer is 503.
+ *
+ * An issuance's record goes out as soon as its certificate is committed to
+ * the store, so that the audit log's write and sync run alongside the
+ * store's sync rather than after it. Should the answer then be anything else
+ * (the store's sync failed, say), a second record tells the answer.
  */
 export function auditMiddleware(audit: AuditSink, summary?: AuditSummary): MiddlewareHandler<EstEnv> {
   return async (c, next) => {
+    let early: { record: AuditRecord; written: Promise<void> } | undefined;
+    c.set("auditCommitted", (serialHex) => {
+      const record = auditRecordOf(c, issuanceAnswer(c, serialHex));
+      early = { record, written: audit.append(record) };
+      early.written.catch(() => {}); // awaited once the request is answered
+    });
     await next();
     const record = auditRecordOf(c);
-    if (summary && AuditSummary.summarises(record)) return summary.add(record);
-    try {
-      await audit.append(record);
-    } catch (err) {
-      log.error("cannot write the audit record of request {requestId}: {error}", {
-        requestId: record.requestId,
-        error: err,
-      });
-      if (record.status < 300) {
-        c.set("issued", undefined);
-        // Assigning c.res merges the old response's headers (Content-Length among them) into the
-        // new one; clearing it first replaces the response whole.
-        c.res = undefined;
-        c.res = errorResponse(
-          new UnavailableError("The audit log cannot be written; the certificate is withheld"),
-          c.get("services").settings.errorStyle,
-        );
+    if (early !== undefined) {
+      if (sameButTime(early.record, record)) {
+        return await withholdUnlessWritten(c, early.record, early.written);
       }
+      await early.written.catch((err) => logFailure(early!.record, err));
+    } else if (summary && AuditSummary.summarises(record)) {
+      return summary.add(record);
     }
+    await withholdUnlessWritten(c, record, audit.append(record));
   };
+}
+
+/** Waits for `record` to be written; when it cannot be, a certificate the answer carries is withheld. */
+async function withholdUnlessWritten(
+  c: Context<EstEnv>,
+  record: AuditRecord,
+  written: Promise<void>,
+): Promise<void> {
+  try {
+    await written;
+  } catch (err) {
+    logFailure(record, err);
+    if (record.status < 300) {
+      c.set("issued", undefined);
+      // Assigning c.res merges the old response's headers (Content-Length among them) into the
+      // new one; clearing it first replaces the response whole.
+      c.res = undefined;
+      c.res = errorResponse(
+        new UnavailableError("The audit log cannot be written; the certificate is withheld"),
+        c.get("services").settings.errorStyle,
+      );
+    }
+  }
+}
+
+function logFailure(record: AuditRecord, err: unknown): void {
+  log.error("cannot write the audit record of request {requestId}: {error}", {
+    requestId: record.requestId,
+    error: err,
+  });
+}
+
+function sameButTime(a: AuditRecord, b: AuditRecord): boolean {
+  return JSON.stringify({ ...a, time: "" }) === JSON.stringify({ ...b, time: "" });
+}
+
+/** How a request was answered, as its audit record tells it. */
+interface Answer {
+  status: number;
+  outcome: AuditOutcome;
+  serialHex?: string;
+}
+
+function answerOf(c: Context<EstEnv>): Answer {
+  return { status: c.res.status, outcome: outcomeOf(c), serialHex: c.get("issued")?.serialHex };
+}
+
+/** The answer of a request whose certificate, under `serialHex`, is handed out. */
+function issuanceAnswer(c: Context<EstEnv>, serialHex: string): Answer {
+  return { status: 200, outcome: c.get("operation") === "simplereenroll" ? "renewed" : "issued", serialHex };
 }
 
 function outcomeOf(c: Context<EstEnv>): AuditOutcome {
@@ -64,21 +115,20 @@ function subjectAndSans(c: Context<EstEnv>): Pick<AuditRecord, "subject" | "sans
   };
 }
 
-/** The record of the request `c` has just answered. */
-export function auditRecordOf(c: Context<EstEnv>): AuditRecord {
-  const outcome = outcomeOf(c);
+/** The record of the request `c` has just answered (or, with `answer`, will answer so). */
+export function auditRecordOf(c: Context<EstEnv>, answer = answerOf(c)): AuditRecord {
   return {
     time: new Date().toISOString(),
     requestId: c.get("requestId"),
     operation: c.get("operation") ?? "unknown",
-    outcome,
-    status: c.res.status,
+    outcome: answer.outcome,
+    status: answer.status,
     principal: c.get("principal")?.name ?? c.get("clientCertificate")?.subjectDn,
     label: c.get("label"),
     remoteAddr: connectionInfo(c).remoteAddr,
     ...subjectAndSans(c),
-    serial: c.get("issued")?.serialHex,
+    serial: answer.serialHex,
     generatedKey: c.get("generatedKey"),
-    reason: c.res.status < 300 && c.res.status !== 202 ? undefined : c.error?.message,
+    reason: answer.status < 300 && answer.status !== 202 ? undefined : c.error?.message,
   };
 }

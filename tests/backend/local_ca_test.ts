@@ -326,3 +326,17 @@ Deno.test("local CA: server TLS certificates carry the names and serverAuth", as
   );
   await rsaCa.close();
 });
+
+Deno.test("local CA: the enrolment is told the serial once its record is committed, before it is handed out", async () => {
+  const ca = await LocalCaBackend.open(base, await freshStateDir());
+  const told: { serial: string; settled: boolean; read: ReturnType<typeof ca.store.get> }[] = [];
+  let settled = false;
+  const issued = await ca.enroll(await csrFor("/CN=alice"), {
+    ...ctx,
+    recorded: (serial) => told.push({ serial, settled, read: ca.store.get(serial) }),
+  }).finally(() => settled = true);
+  assert.deepEqual(told.map((t) => t.serial), [issued.serialHex]);
+  assert.equal(told[0].settled, false, "told before the issuance resolves");
+  assert.equal((await told[0].read)?.serial, issued.serialHex, "the record is readable when told");
+  await ca.close();
+});

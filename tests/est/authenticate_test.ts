@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import type { Backend } from "../../src/backend/backend.ts";
 import { createEstApp } from "../../src/est/app.ts";
-import type { EstServices } from "../../src/est/services.ts";
 import type { CertificateIdentity } from "../../src/realm/certificate_identity.ts";
 import type { Principal, Realm } from "../../src/realm/realm.ts";
-import { ClientChainValidator } from "../../src/tls/client_chain.ts";
+import { appServices } from "../support/app_services.ts";
 import { issueFromCa, makeCsr, makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";
@@ -34,37 +33,7 @@ const backend: Backend = {
   close: () => Promise.resolve(),
 };
 
-function services(realm: Realm): EstServices {
-  return {
-    backend,
-    realm,
-    clientCerts: new ClientChainValidator({
-      anchors: () => Promise.resolve([caDer]),
-      renewalAnchors: () => Promise.resolve([caDer]),
-      ekuPolicy: "required",
-    }),
-    settings: {
-      auth: {
-        realmName: "EST",
-        methods: ["basic", "cert"],
-        certExcludesBasic: true,
-        certificateRoles: [],
-        clientCertEku: "required",
-        identityNames: { subjectAttributes: [], subjectAltNames: [] },
-      },
-      errorStyle: "standard",
-      layout: { lineLength: 0, lineEnding: "lf" },
-      maxBodyBytes: 65536,
-      bodyTimeoutMs: 5000,
-      keyPolicy: { minRsaBits: 2048 },
-      crypto: globalThis.crypto,
-      enrollMatchIdentity: true,
-      deferral: { retryAfterSeconds: 60 },
-      labels: {},
-      version: "test",
-    },
-  };
-}
+const services = (realm: Realm) => appServices(backend, realm, caDer);
 
 /**
  * A node request as node:http hands it over (a stream with headers, read by

@@ -224,7 +224,8 @@ export class LocalCaBackend implements Backend {
         renews,
       );
       // An issuance that cannot be recorded is not handed out.
-      const failure = await this.store.record(record, ctx.recorded).then(
+      const recorded = ctx.recorded;
+      const failure = await this.store.record(record, recorded && (() => recorded(serial))).then(
         () => undefined,
         (err: Error) => err,
       );

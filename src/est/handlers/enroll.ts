@@ -100,6 +100,8 @@ export function enrollHandler(operation: EnrollmentOperation) {
       authenticated,
       labelPolicy,
       ctx: { ...authzData, requestId, issuance: issuanceSettingsOf(labelPolicy) },
+      // The record of a generated key's issuance names the key, known only once it is answered.
+      committed: operation === "serverkeygen" ? undefined : c.get("auditCommitted"),
     };
     // The issuance quota covers every way a certificate leaves: now, after approval, from the CA later.
     const quota: QuotaGuard = (issue) =>

@@ -14,6 +14,8 @@ export interface Enrollment {
   authenticated: Authenticated;
   labelPolicy?: LabelPolicy;
   ctx: EnrollContext;
+  /** Told the serial once the certificate is committed to the store (its audit record then goes out). */
+  committed?: (serialHex: string) => void;
 }
 
 /**
@@ -30,7 +32,16 @@ export function issueFor(
   csr: ParsedCsr = enrollment.csr,
   recorded?: () => void,
 ): Promise<IssuedCertificate> {
-  const ctx = recorded ? { ...enrollment.ctx, recorded } : enrollment.ctx;
+  const committed = enrollment.committed;
+  const ctx = recorded || committed
+    ? {
+      ...enrollment.ctx,
+      recorded: (serialHex: string) => {
+        recorded?.();
+        committed?.(serialHex);
+      },
+    }
+    : enrollment.ctx;
   if (enrollment.operation === "simplereenroll") {
     const renewed = enrollment.authenticated.certificate!.leaf;
     return services.backend.reenroll(csr, new Uint8Array(renewed.rawData), ctx);
