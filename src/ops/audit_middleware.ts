@@ -24,22 +24,24 @@ const CLIENT_ABORT_STATUS = new ClientAbortError().status;
  */
 export function auditMiddleware(audit: AuditSink, summary?: AuditSummary): MiddlewareHandler<EstEnv> {
   return async (c, next) => {
-    let early: { record: AuditRecord; written: Promise<void> } | undefined;
+    let early: { answer: Answer; record: AuditRecord; written: Promise<void> } | undefined;
     c.set("auditCommitted", (serialHex) => {
-      const record = auditRecordOf(c, issuanceAnswer(c, serialHex));
-      early = { record, written: audit.append(record) };
+      const answer = issuanceAnswer(c, serialHex);
+      const record = auditRecordOf(c, answer);
+      early = { answer, record, written: audit.append(record) };
       early.written.catch(() => {}); // awaited once the request is answered
     });
     await next();
-    const record = auditRecordOf(c);
+    const answer = answerOf(c);
     if (early !== undefined) {
-      if (sameButTime(early.record, record)) {
+      // What the record says besides the answer (who, which CSR, from where) was settled before the commit.
+      if (sameAnswer(early.answer, answer)) {
         return await withholdUnlessWritten(c, early.record, early.written);
       }
       await early.written.catch((err) => logFailure(early!.record, err));
-    } else if (summary && AuditSummary.summarises(record)) {
-      return summary.add(record);
     }
+    const record = auditRecordOf(c, answer);
+    if (early === undefined && summary && AuditSummary.summarises(record)) return summary.add(record);
     await withholdUnlessWritten(c, record, audit.append(record));
   };
 }
@@ -74,8 +76,9 @@ function logFailure(record: AuditRecord, err: unknown): void {
   });
 }
 
-function sameButTime(a: AuditRecord, b: AuditRecord): boolean {
-  return JSON.stringify({ ...a, time: "" }) === JSON.stringify({ ...b, time: "" });
+function sameAnswer(a: Answer, b: Answer): boolean {
+  return a.status === b.status && a.outcome === b.outcome && a.serialHex === b.serialHex &&
+    a.generatedKey === b.generatedKey;
 }
 
 /** How a request was answered, as its audit record tells it. */
@@ -83,15 +86,26 @@ interface Answer {
   status: number;
   outcome: AuditOutcome;
   serialHex?: string;
+  generatedKey?: string;
 }
 
 function answerOf(c: Context<EstEnv>): Answer {
-  return { status: c.res.status, outcome: outcomeOf(c), serialHex: c.get("issued")?.serialHex };
+  return {
+    status: c.res.status,
+    outcome: outcomeOf(c),
+    serialHex: c.get("issued")?.serialHex,
+    generatedKey: c.get("generatedKey"),
+  };
 }
 
 /** The answer of a request whose certificate, under `serialHex`, is handed out. */
 function issuanceAnswer(c: Context<EstEnv>, serialHex: string): Answer {
-  return { status: 200, outcome: c.get("operation") === "simplereenroll" ? "renewed" : "issued", serialHex };
+  return {
+    status: 200,
+    outcome: c.get("operation") === "simplereenroll" ? "renewed" : "issued",
+    serialHex,
+    generatedKey: c.get("generatedKey"),
+  };
 }
 
 function outcomeOf(c: Context<EstEnv>): AuditOutcome {
@@ -128,7 +142,7 @@ export function auditRecordOf(c: Context<EstEnv>, answer = answerOf(c)): AuditRe
     remoteAddr: connectionInfo(c).remoteAddr,
     ...subjectAndSans(c),
     serial: answer.serialHex,
-    generatedKey: c.get("generatedKey"),
+    generatedKey: answer.generatedKey,
     reason: answer.status < 300 && answer.status !== 202 ? undefined : c.error?.message,
   };
 }
