@@ -12,23 +12,22 @@ import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
 import type { AbuseLimits, LimitMemory } from "./ops/limits/abuse_limits.ts";
 import { buildLimits } from "./ops/limits/build_limits.ts";
 import { createBackend } from "./backend/registry.ts";
-import { loadSettings } from "./config/boundary.ts";
 import type { Settings } from "./config/settings.ts";
 import { useConfiguredCryptoProvider } from "./crypto/active.ts";
 import { toPem } from "./encoding/pem.ts";
 import { createEstApp } from "./est/app.ts";
 import { AuditLog, type AuditSink } from "./ops/audit_log.ts";
-import { AuditWriterThread } from "./ops/audit_writer.ts";
+import type { AuditWriterThread } from "./ops/audit_writer.ts";
 import { AuditSummary } from "./ops/audit_summary.ts";
 import { instrumentBackend } from "./ops/instrumented_backend.ts";
 import { setupLogging } from "./ops/logging.ts";
 import { aggregatedMetricsText, EstMetrics } from "./ops/metrics.ts";
-import { type MetricsListener, startMetricsListener } from "./ops/metrics_listener.ts";
+import type { MetricsListener } from "./ops/metrics_listener.ts";
 import { readinessChecks } from "./ops/service_routes.ts";
 import { registerStatusMetrics } from "./ops/status_metrics.ts";
-import { WorkerPool } from "./ops/worker_pool.ts";
+import type { WorkerPool } from "./ops/worker_pool.ts";
 import type { PublicationUrls } from "./backend/local_ca/leaf_certificate.ts";
-import { type Publishing, startPublishing } from "./publish/publishing.ts";
+import type { Publishing } from "./publish/publishing.ts";
 import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
 import { ClientChainValidator } from "./tls/client_chain.ts";
@@ -117,7 +116,7 @@ async function openCore(settings: Settings, worker: WorkerMode | undefined): Pro
   // With several listener threads one thread of its own writes the audit log; it starts once the primary
   // listens (see AuditWriterThread), the log checked here first.
   const auditThread = !worker && settings.server.workers > 1 && path !== undefined
-    ? await AuditWriterThread.prepare(path)
+    ? await (await import("./ops/audit_writer.ts")).AuditWriterThread.prepare(path)
     : undefined;
   const rawBackend = await createBackend(
     settings.backend,
@@ -178,6 +177,7 @@ async function publishRevocations(
     if (worker.publication) await backend.publishAt(worker.publication);
     return undefined;
   }
+  const { startPublishing } = await import("./publish/publishing.ts");
   return await startPublishing(settings.publish, backend).catch(async (err) => {
     await backend.close();
     throw err;
@@ -311,7 +311,11 @@ async function startPrimaryExtras(
       ? aggregatedMetricsText([await core.metrics.registry.getMetricsAsJSON(), ...await pool.metrics()])
       : core.metrics.registry.metrics();
   const metricsListener = settings.metrics.enabled
-    ? await startMetricsListener(settings.metrics.bind.host, settings.metrics.bind.port, render)
+    ? await (await import("./ops/metrics_listener.ts")).startMetricsListener(
+      settings.metrics.bind.host,
+      settings.metrics.bind.port,
+      render,
+    )
     : undefined;
   return { pool, metricsListener, selfIssued };
 }
@@ -327,20 +331,22 @@ async function startThreads(
   tls: TlsMaterial,
   core: Core,
 ): Promise<WorkerPool | undefined> {
+  // The audit writer thread exists only with listener threads to write for.
+  if (count === 0) return undefined;
+  // Loaded here, not with the server: a listener thread never starts threads of its own.
+  const { WorkerPool } = await import("./ops/worker_pool.ts");
   const [audit, pool] = await Promise.allSettled([
     core.auditThread?.start(),
-    count > 0
-      ? WorkerPool.start(settings, count, port, tls, core.auditThread, {
-        publication: core.publishing?.urls,
-        limits: core.limits?.memory(),
-        connections: core.addressCounts,
-        authorizerSlots: core.authorizerSlots,
-      })
-      : undefined,
+    WorkerPool.start(settings, count, port, tls, core.auditThread, {
+      publication: core.publishing?.urls,
+      limits: core.limits?.memory(),
+      connections: core.addressCounts,
+      authorizerSlots: core.authorizerSlots,
+    }),
   ]);
   if (pool.status === "rejected") throw pool.reason;
   if (audit.status === "rejected") {
-    await pool.value?.close();
+    await pool.value.close();
     throw audit.reason;
   }
   return pool.value;
@@ -385,6 +391,7 @@ function runningServer(
     async reload() {
       let next: Settings;
       try {
+        const { loadSettings } = await import("./config/boundary.ts");
         next = await loadSettings(settings.dir);
       } catch (err) {
         log.error("reload refused, keeping the running configuration: {error}", { error: String(err) });

@@ -13,9 +13,10 @@ interface InfoModule {
 }
 
 const main = new URL("../../main.ts", import.meta.url).href;
+const listenerThread = new URL("../../src/ops/worker_thread.ts", import.meta.url).href;
 
-async function moduleGraph(): Promise<Map<string, InfoModule>> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", main], stdout: "piped" })
+async function moduleGraph(entry = main): Promise<Map<string, InfoModule>> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", entry], stdout: "piped" })
     .output();
   assert.equal(out.code, 0);
   const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
@@ -58,6 +59,23 @@ Deno.test("a command that may load @peculiar/x509 loads reflect-metadata before 
     // tsyringe, under @peculiar/x509, throws at load unless the Reflect polyfill ran first.
     assert.equal(graph.get(command)?.dependencies?.[0]?.specifier, "reflect-metadata", command);
   }
+});
+
+Deno.test("a listener thread loads none of what only the primary runs", async () => {
+  const graph = await moduleGraph(listenerThread);
+  const loaded = [...closure(graph, listenerThread)];
+  const primaryOnly = [
+    "src/config/boundary.ts", // a listener thread is handed its settings
+    "src/publish/publishing.ts", // the primary publishes the CRL and OCSP
+    "src/ops/worker_pool.ts",
+    "src/ops/audit_writer.ts",
+    "src/ops/metrics_listener.ts",
+  ].map((path) => new URL(`../../${path}`, import.meta.url).href);
+  assert.deepEqual(loaded.filter((s) => primaryOnly.includes(s)), []);
+  assert.deepEqual(loaded.filter((s) => /npm:\/?(pkijs|smol-toml)@/.test(s)), []);
+  // They are still in the server's graph, loaded by the primary when it runs them.
+  for (const specifier of primaryOnly) assert.ok(graph.has(specifier), specifier);
+  assert.ok(loaded.includes(new URL("../../src/server.ts", import.meta.url).href));
 });
 
 /** The scripts that ran code while `args` ran, from a V8 CPU profile of the process. */
