@@ -9,7 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Backend } from "./backend/backend.ts";
 import { LocalCaBackend } from "./backend/local_ca/local_ca_backend.ts";
-import type { AbuseLimits, LimitMemory } from "./ops/limits/abuse_limits.ts";
+import type { AbuseLimits } from "./ops/limits/abuse_limits.ts";
 import { buildLimits } from "./ops/limits/build_limits.ts";
 import { createBackend } from "./backend/registry.ts";
 import type { Settings } from "./config/settings.ts";
@@ -26,7 +26,7 @@ import type { MetricsListener } from "./ops/metrics_listener.ts";
 import { readinessChecks } from "./ops/service_routes.ts";
 import { registerStatusMetrics } from "./ops/status_metrics.ts";
 import type { WorkerPool } from "./ops/worker_pool.ts";
-import type { PublicationUrls } from "./backend/local_ca/leaf_certificate.ts";
+import type { SharedWithThreads } from "./ops/worker_protocol.ts";
 import type { Publishing } from "./publish/publishing.ts";
 import { Reloader } from "./server/reloader.ts";
 import { buildReloadableSeams, routeServices } from "./server/route_services.ts";
@@ -69,20 +69,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How a server on a listener thread differs from the primary's. */
-export interface WorkerMode {
+/** How a server on a listener thread differs from the primary's: what the primary shares, and these. */
+export interface WorkerMode extends SharedWithThreads {
   /** The certificate the primary serves (it alone issues and renews a self-issued one). */
   tls: TlsMaterial;
   /** The port to the audit writer thread, when there is an audit log. */
   audit?: AuditSink;
-  /** Where the primary publishes the local CA's CRL and OCSP. */
-  publication?: PublicationUrls;
-  /** The memory of the primary's rate limits and lockouts, shared. */
-  limits?: LimitMemory;
-  /** The primary's per-address connection counts, shared. */
-  connections: SharedArrayBuffer;
-  /** The primary's authoriser slots, shared. */
-  authorizerSlots: SharedArrayBuffer;
 }
 
 /** What lives as long as the server: crypto, metrics, backend, audit. */

@@ -27,10 +27,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         server = await startServer(settings, {
           tls: message.tls,
           audit: message.auditPort && new PortAuditSink(message.auditPort),
-          publication: message.shared.publication,
-          limits: message.shared.limits,
-          connections: message.shared.connections,
-          authorizerSlots: message.shared.authorizerSlots,
+          ...message.shared,
         });
         post({ type: "started" });
       } catch (err) {
