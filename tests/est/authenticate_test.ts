@@ -1,11 +1,10 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
 import type { Backend } from "../../src/backend/backend.ts";
 import { createEstApp } from "../../src/est/app.ts";
 import type { CertificateIdentity } from "../../src/realm/certificate_identity.ts";
 import type { Principal, Realm } from "../../src/realm/realm.ts";
-import { appServices } from "../support/app_services.ts";
+import { appServices, nodeRequest } from "../support/app_services.ts";
 import { issueFromCa, makeCsr, makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";
@@ -42,15 +41,12 @@ const services = (realm: Realm) => appServices(backend, realm, caDer);
 function withPeer(chain: Uint8Array<ArrayBuffer>[], body = "") {
   const certs = chain.map((raw) => ({ raw, issuerCertificate: undefined as unknown }));
   certs.forEach((c, i) => c.issuerCertificate = certs[i + 1] ?? c);
-  const incoming = Object.assign(Readable.from([new TextEncoder().encode(body)]), {
-    headers: { "content-length": String(body.length) },
-    socket: {
-      remoteAddress: "192.0.2.9",
-      getProtocol: () => "TLSv1.3",
-      getPeerCertificate: () => certs[0],
-    },
-  });
-  return { incoming };
+  const socket = {
+    remoteAddress: "192.0.2.9",
+    getProtocol: () => "TLSv1.3",
+    getPeerCertificate: () => certs[0],
+  };
+  return { incoming: nodeRequest(body, socket) };
 }
 
 function enroll(realm: Realm) {

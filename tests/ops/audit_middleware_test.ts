@@ -1,12 +1,11 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
 import type { Backend, EnrollContext } from "../../src/backend/backend.ts";
 import { UnavailableError } from "../../src/errors.ts";
 import { createEstApp } from "../../src/est/app.ts";
 import type { AuditRecord, AuditSink } from "../../src/ops/audit_log.ts";
 import type { Realm } from "../../src/realm/realm.ts";
-import { appServices } from "../support/app_services.ts";
+import { appServices, nodeRequest } from "../support/app_services.ts";
 import { makeCsr, makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
 import { tempDir } from "../support/temp.ts";
@@ -65,11 +64,8 @@ function syncingBackend(commits: boolean) {
 
 async function enroll(backend: Backend, audit: AuditSink): Promise<Response> {
   const body = csrDer.toBase64();
-  // The body as node:http hands it over, which is what the production body reader reads.
-  const incoming = Object.assign(Readable.from([new TextEncoder().encode(body)]), {
-    headers: { "content-length": String(body.length) },
-    socket: { remoteAddress: "192.0.2.9" },
-  });
+  const incoming = nodeRequest(body, { remoteAddress: "192.0.2.9" });
+
   return await createEstApp(appServices(backend, realm, caDer), { audit }).request(
     "/.well-known/est/simpleenroll",
     {

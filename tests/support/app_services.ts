@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { Backend } from "../../src/backend/backend.ts";
 import type { EstServices } from "../../src/est/services.ts";
 import type { Realm } from "../../src/realm/realm.ts";
@@ -38,4 +39,16 @@ export function appServices(backend: Backend, realm: Realm, caDer: Uint8Array<Ar
       version: "test",
     },
   };
+}
+
+/**
+ * The node request app.request() is handed as its `incoming` binding: `body`
+ * as node:http's stream with its length (what the production body reader
+ * reads), on `socket`.
+ */
+export function nodeRequest(body: string, socket: object) {
+  return Object.assign(Readable.from([new TextEncoder().encode(body)]), {
+    headers: { "content-length": String(body.length) },
+    socket,
+  });
 }
