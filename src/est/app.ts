@@ -7,14 +7,11 @@
 
 import { getLogger } from "@logtape/logtape";
 import { type Context, type Handler, Hono, type MiddlewareHandler, type Next } from "hono";
-import { accessLogMiddleware } from "../ops/access_log.ts";
 import type { AuditSink } from "../ops/audit_log.ts";
 import type { AuditSummary } from "../ops/audit_summary.ts";
 import { auditMiddleware } from "../ops/audit_middleware.ts";
-import { addressRateMiddleware } from "../ops/limits/address_rate_middleware.ts";
 import type { EstMetrics } from "../ops/metrics.ts";
-import { metricsMiddleware } from "../ops/metrics_middleware.ts";
-import { requestIdMiddleware } from "../ops/request_id.ts";
+import { requestFrame } from "../ops/request_frame.ts";
 import { mountServiceRoutes } from "../ops/service_routes.ts";
 import type { EstEnv } from "./env.ts";
 import { errorResponse } from "./error_response.ts";
@@ -26,6 +23,7 @@ import { enrollHandler } from "./handlers/enroll.ts";
 import { fullCmcHandler } from "./handlers/fullcmc.ts";
 import { resolveLabel } from "./labels.ts";
 import { methodGuard } from "./method_guard.ts";
+import { connectionInfo } from "../tls/connection.ts";
 import type { EstServices, ServicesSource } from "./services.ts";
 
 const log = getLogger(["est", "http"]);
@@ -54,14 +52,20 @@ export interface Observers {
   auditSummary?: AuditSummary;
 }
 
-/** Names the operation and resolves the label once (404 for one not served) before the handler runs. */
+/**
+ * Before the handler runs: names the operation, resolves the label once (404
+ * for one not served), then refuses a client address over its rate (429, the
+ * services' limits, when there are any) before the request is read or
+ * authenticated.
+ */
 function routeTo(operation: string): MiddlewareHandler<EstEnv> {
   return async (c: Context<EstEnv>, next: Next) => {
     c.set("operation", operation);
     const label = c.req.param("label");
     c.set("label", label);
-    const { settings, backend } = c.get("services");
+    const { settings, backend, limits } = c.get("services");
     c.set("labelPolicy", resolveLabel(label, settings.labels, backend));
+    limits?.checkAddress(connectionInfo(c).remoteAddr);
     await next();
   };
 }
@@ -73,19 +77,14 @@ function routeTo(operation: string): MiddlewareHandler<EstEnv> {
 export function createEstApp(source: ServicesSource, observers: Observers = {}): Hono<EstEnv> {
   const current: () => EstServices = typeof source === "function" ? source : () => source;
   const app = new Hono<EstEnv>({ strict: true, router: new CachedRouter() });
-  app.use(async (c, next) => {
-    c.set("services", current());
-    await next();
-  });
-  app.use(requestIdMiddleware, accessLogMiddleware);
-  if (observers.metrics) app.use(metricsMiddleware(observers.metrics));
+  app.use(requestFrame(current, observers.metrics));
   const audit = observers.audit && auditMiddleware(observers.audit, observers.auditSummary);
   for (const op of OPERATIONS) {
     const allow = op.method === "GET" ? ["GET", "HEAD"] : ["POST"];
     for (const path of [`/.well-known/est/${op.name}`, `/.well-known/est/:label/${op.name}`]) {
       if (audit && op.method === "POST") {
-        app.on(op.method, path, routeTo(op.name), addressRateMiddleware, audit, op.handler);
-      } else app.on(op.method, path, routeTo(op.name), addressRateMiddleware, op.handler);
+        app.on(op.method, path, routeTo(op.name), audit, op.handler);
+      } else app.on(op.method, path, routeTo(op.name), op.handler);
       app.all(path, methodGuard(allow, op.name));
     }
   }

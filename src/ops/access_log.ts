@@ -1,14 +1,12 @@
 import { getLogger } from "@logtape/logtape";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { EstEnv } from "../est/env.ts";
 import { connectionInfo } from "../tls/connection.ts";
 
 const log = getLogger(["est", "access"]);
 
-/** One log line per request: who, what, outcome and duration; never credentials. */
-export const accessLogMiddleware: MiddlewareHandler<EstEnv> = async (c, next) => {
-  const started = performance.now();
-  await next();
+/** One log line for an answered request: who, what, outcome and duration; never credentials. */
+export function logAccess(c: Context<EstEnv>, started: number): void {
   const connection = connectionInfo(c);
   log.info("{method} {path} {status}", {
     requestId: c.get("requestId"),
@@ -23,4 +21,4 @@ export const accessLogMiddleware: MiddlewareHandler<EstEnv> = async (c, next) =>
     remoteAddr: connection.remoteAddr,
     tlsProtocol: connection.tlsProtocol,
   });
-};
+}

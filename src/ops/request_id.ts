@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { EstEnv } from "../est/env.ts";
 
 /** Incoming IDs are kept only when short and made of characters safe to log and echo. */
@@ -10,7 +10,13 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === "string" && SAFE_REQUEST_ID.test(header) ? header : crypto.randomUUID();
 }
 
-const assigned = new WeakMap<IncomingMessage, string>();
+/**
+ * Where the listener leaves a request's ID: a property of the request itself,
+ * not a WeakMap entry, which the collector would have to trace as an
+ * ephemeron for every request still in the heap.
+ */
+const REQUEST_ID = Symbol("requestId");
+type WithRequestId = IncomingMessage & { [REQUEST_ID]?: string };
 
 /**
  * Gives a request its ID where it meets node:http, and the response its
@@ -19,15 +25,16 @@ const assigned = new WeakMap<IncomingMessage, string>();
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): void {
   const id = requestIdFrom(req.headers["x-request-id"]);
-  assigned.set(req, id);
+  (req as WithRequestId)[REQUEST_ID] = id;
   res.setHeader("X-Request-ID", id);
 }
 
-/** Sets `requestId` on the context; the app used on its own (no listener) also sets the header itself. */
-export const requestIdMiddleware: MiddlewareHandler<EstEnv> = async (c, next) => {
-  const incoming = c.env?.incoming as IncomingMessage | undefined;
-  const id = incoming && assigned.get(incoming);
-  c.set("requestId", id ?? requestIdFrom(c.req.header("x-request-id")));
-  await next();
-  if (id === undefined) c.res.headers.set("X-Request-ID", c.get("requestId"));
-};
+/**
+ * Sets `requestId` on the context: the listener's, else (the app used on its
+ * own) one made here. Returns whether the response still needs its header.
+ */
+export function setRequestId(c: Context<EstEnv>): boolean {
+  const assigned = (c.env?.incoming as WithRequestId | undefined)?.[REQUEST_ID];
+  c.set("requestId", assigned ?? requestIdFrom(c.req.header("x-request-id")));
+  return assigned === undefined;
+}
