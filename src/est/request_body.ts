@@ -28,6 +28,7 @@ export function readIncomingBody(
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(incoming.headers["content-length"] ?? NaN);
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  if (incoming.complete && incoming.readableFlowing === null) return takeReceivedBody(incoming, limit);
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -50,4 +51,20 @@ export function readIncomingBody(
     const timer = setTimeout(() => done(new RequestTimeoutError(timeoutMs / 1000)), timeoutMs);
     incoming.on("data", onData).on("end", onEnd).on("error", onAbort).on("close", onAbort);
   });
+}
+
+/**
+ * A body node:http has already received whole (it came with the headers, as
+ * a small enrollment's does): taken from the stream's buffer at once, with
+ * no timer or listeners to set up and take down.
+ */
+function takeReceivedBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk: Uint8Array | null; (chunk = incoming.read()) !== null;) {
+    size += chunk.byteLength;
+    chunks.push(chunk);
+  }
+  if (size > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  return Promise.resolve(concatChunks(chunks));
 }

@@ -10,7 +10,7 @@ import { RESERVED_LABELS, resolveLabel } from "../../src/est/labels.ts";
 import { essence } from "../../src/encoding/media_type.ts";
 import { requireCmcRequestMediaType, requireMediaType } from "../../src/est/media_types.ts";
 import { readIncomingBody } from "../../src/est/request_body.ts";
-import type { IncomingMessage } from "node:http";
+import { Agent, createServer, type IncomingMessage, request } from "node:http";
 import { PassThrough } from "node:stream";
 
 Deno.test("media types: essence ignores case and parameters", () => {
@@ -137,4 +137,53 @@ Deno.test("request body: a body that stops arriving is 408; one cut off is a cli
     (err: unknown) =>
       err instanceof ClientAbortError && err.status === 499 && /closed the connection/.test(err.message),
   );
+});
+
+/** A stream node:http has finished receiving (`complete`), whose reading must not wait for events. */
+function receivedWhole(chunks: string[]): IncomingMessage {
+  const stream = incomingOf(chunks);
+  return Object.assign(stream, {
+    complete: true,
+    on: () => {
+      throw new Error("a body received whole is read without listeners");
+    },
+  }) as unknown as IncomingMessage;
+}
+
+Deno.test("request body: one received whole is taken from the stream's buffer, within the limit", async () => {
+  const text = async (body: Promise<Uint8Array>) => new TextDecoder().decode(await body);
+  assert.equal(await text(readIncomingBody(receivedWhole(["hel", "lo"]), 5, 1000)), "hello");
+  assert.equal((await readIncomingBody(receivedWhole([]), 5, 1000)).byteLength, 0);
+  await assert.rejects(readIncomingBody(receivedWhole(["0123", "45"]), 5, 1000), PayloadTooLargeError);
+});
+
+Deno.test("request body: behind node:http, a body that came with its headers is read at once, keep-alive intact", async () => {
+  const seen: { complete: boolean; body: string }[] = [];
+  const server = createServer(async (req, res) => {
+    await Promise.resolve(); // as the app reaches the body after its middlewares
+    const complete = req.complete;
+    const body = new TextDecoder().decode(await readIncomingBody(req, 100, 1000));
+    seen.push({ complete, body });
+    res.end(`got ${body.length}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const post = (body: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request({ port, host: "127.0.0.1", method: "POST", agent }, (res) => {
+        let text = "";
+        res.on("data", (d) => text += d).on("end", () => resolve(text));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  try {
+    assert.equal(await post("first body"), "got 10");
+    assert.equal(await post("second"), "got 6");
+    assert.deepEqual(seen, [{ complete: true, body: "first body" }, { complete: true, body: "second" }]);
+  } finally {
+    agent.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
