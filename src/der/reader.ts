@@ -27,6 +27,12 @@ export interface DerValue {
 export interface DerNode {
   readonly value: DerValue;
   readonly raw: Uint8Array<ArrayBuffer>;
+  /** The octets of its identifier and length. */
+  readonly headerLength: number;
+  /** The octets of its contents. */
+  readonly contentsLength: number;
+  /** The elements its contents hold one after another, read where they lie in the input. */
+  elements(): DerNode[];
 }
 
 /**
@@ -75,6 +81,18 @@ class ReadNode implements DerNode, DerValue {
   get raw(): Uint8Array<ArrayBuffer> {
     return this.#raw ??= this.#input.subarray(this.#start, this.end);
   }
+
+  get headerLength(): number {
+    return this.#contentsStart - this.#start;
+  }
+
+  get contentsLength(): number {
+    return this.end - this.#contentsStart;
+  }
+
+  elements(): ReadNode[] {
+    return elementsWithin(this.#input, this.#contentsStart, this.end);
+  }
 }
 
 /** The input is not one well-formed element (or has bytes after it). */
@@ -95,31 +113,31 @@ export function readAt(bytes: Uint8Array<ArrayBuffer>): DerNode {
   return readFrom(bytes, 0);
 }
 
-/** The element at `start` in `bytes`, which must lie within it. */
-function readFrom(bytes: Uint8Array<ArrayBuffer>, start: number): ReadNode {
-  if (bytes.byteLength - start < 2) throw new DerSyntaxError();
+/** The element at `start` in `bytes`, which must lie within it, before `limit`. */
+function readFrom(bytes: Uint8Array<ArrayBuffer>, start: number, limit = bytes.byteLength): ReadNode {
+  if (limit - start < 2) throw new DerSyntaxError();
   const first = bytes[start];
   let offset = start + 1;
   let tag = first & 0x1f;
   if (tag === 0x1f) {
     tag = 0;
     for (let octets = 1;; octets++, offset++) {
-      if (offset >= bytes.byteLength || octets > HIGH_TAG_OCTETS) throw new DerSyntaxError();
+      if (offset >= limit || octets > HIGH_TAG_OCTETS) throw new DerSyntaxError();
       tag = tag * 128 + (bytes[offset] & 0x7f);
       if ((bytes[offset] & 0x80) === 0) break;
     }
     offset++;
     if (tag > MAX_TAG) throw new DerSyntaxError();
   }
-  if (offset >= bytes.byteLength || bytes[offset] === 0x80) throw new DerSyntaxError();
+  if (offset >= limit || bytes[offset] === 0x80) throw new DerSyntaxError();
   let length = bytes[offset++];
   if (length & 0x80) {
     const octets = length & 0x7f;
-    if (offset + octets > bytes.byteLength) throw new DerSyntaxError();
+    if (offset + octets > limit) throw new DerSyntaxError();
     length = 0;
     for (const end = offset + octets; offset < end; offset++) length = length * 256 + bytes[offset];
   }
-  if (offset + length > bytes.byteLength) throw new DerSyntaxError();
+  if (offset + length > limit) throw new DerSyntaxError();
   const form = first & 0x20 ? ASN1Form.Constructed : ASN1Form.Primitive;
   return new ReadNode(CLASSES[first >> 6], form, tag, bytes, start, offset, offset + length);
 }
@@ -134,14 +152,14 @@ export function readDer(der: Uint8Array<ArrayBuffer>): DerNode {
 /** The elements inside a constructed node (SEQUENCE, SET, EXPLICIT tags). */
 export function childrenOf(node: DerNode): DerNode[] {
   if (node.value.form !== ASN1Form.Constructed) throw new DerSyntaxError();
-  return elementsIn(contentsOf(node));
+  return node.elements();
 }
 
-/** The elements `bytes` holds one after another (the contents of a constructed element). */
-export function elementsIn(bytes: Uint8Array<ArrayBuffer>): DerNode[] {
-  const nodes: DerNode[] = [];
-  for (let offset = 0; offset < bytes.byteLength;) {
-    const node = readFrom(bytes, offset);
+/** The elements between `start` and `end` of `bytes`, one after another. */
+function elementsWithin(bytes: Uint8Array<ArrayBuffer>, start: number, end: number): ReadNode[] {
+  const nodes: ReadNode[] = [];
+  for (let offset = start; offset < end;) {
+    const node = readFrom(bytes, offset, end);
     nodes.push(node);
     offset = node.end;
   }

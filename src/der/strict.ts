@@ -1,6 +1,6 @@
 import { ASN1Class, ASN1Form } from "@oslojs/asn1";
 import { lengthOctets } from "./elements.ts";
-import { contentsOf, type DerNode, elementsIn, UNIVERSAL } from "./reader.ts";
+import { contentsOf, type DerNode, UNIVERSAL } from "./reader.ts";
 
 /**
  * The distinguished-encoding check for what this server copies into
@@ -21,7 +21,7 @@ export function isStrictDer(node: DerNode, maxDepth: number): boolean {
   if (value.form !== ASN1Form.Constructed) return true;
   let children: DerNode[];
   try {
-    children = elementsIn(contentsOf(node));
+    children = node.elements();
   } catch {
     return false;
   }
@@ -38,10 +38,9 @@ export function isStrictDer(node: DerNode, maxDepth: number): boolean {
  */
 function minimalHeader(node: DerNode): boolean {
   const { tag } = node.value;
-  const length = contentsOf(node).byteLength;
   let tagOctets = 1;
   if (tag >= 31) { for (let rest = tag; rest > 0; rest = Math.floor(rest / 128)) tagOctets++; }
-  return node.raw.byteLength - length === tagOctets + lengthOctets(length);
+  return node.headerLength === tagOctets + lengthOctets(node.contentsLength);
 }
 
 /** Universal SEQUENCE and SET are constructed; every other universal type is primitive in DER. */

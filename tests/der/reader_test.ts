@@ -40,6 +40,15 @@ Deno.test("der reader: one element, whole; anything short, long or malformed is 
   assert.throws(() => childrenOf(childrenOf(node)[0]), DerSyntaxError, "a primitive has no children");
   const garbageInside = new Uint8Array([0x30, 0x03, 0x02, 0x05, 0x00]);
   assert.throws(() => childrenOf(readDer(garbageInside)), DerSyntaxError);
+  // A child whose length runs past its parent's end is refused, even where the input goes on.
+  const overrun = readAt(Uint8Array.fromHex("300304054142434445464748"));
+  assert.equal(overrun.contentsLength, 3);
+  assert.equal(overrun.headerLength, 2);
+  assert.throws(() => childrenOf(overrun), DerSyntaxError);
+  const tagPastEnd = readAt(Uint8Array.fromHex("3001" + "1f8101" + "00"));
+  assert.throws(() => childrenOf(tagPastEnd), DerSyntaxError);
+  const lengthPastEnd = readAt(Uint8Array.fromHex("3002" + "0482" + "0001" + "00"));
+  assert.throws(() => childrenOf(lengthPastEnd), DerSyntaxError);
 });
 
 Deno.test("der reader: tags, OIDs, integers and bit strings", () => {
