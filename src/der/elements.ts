@@ -44,35 +44,82 @@ export function lengthOctets(length: number): number {
 }
 
 /**
+ * An element still to be encoded: its identifier octet and its parts (DER
+ * already made, or more trees), the lengths known as it is made. `encodeTree`
+ * writes a whole tree into one buffer, so a certificate assembled from a
+ * dozen nested elements is one allocation rather than one per element.
+ */
+export interface DerTree {
+  readonly identifier: number;
+  readonly parts: readonly DerPart[];
+  readonly contentsLength: number;
+  readonly encodedLength: number;
+}
+
+/** A part of a tree: an element's DER, or a tree to encode in its place. */
+export type DerPart = Uint8Array<ArrayBuffer> | DerTree;
+
+/**
+ * A tree for the element `tag` whose contents are `parts`, one after
+ * another: constructed (SEQUENCE, SET, EXPLICIT tags), or primitive over
+ * octets given in parts (an OCTET STRING wrapping an encoded value, a BIT
+ * STRING's unused-bits octet and bits).
+ */
+export function treeOf(tag: Tag, parts: readonly DerPart[], form = ASN1Form.Constructed): DerTree {
+  if (tag.tag >= LOW_TAG_LIMIT) throw new RangeError(`tag number ${tag.tag} is not assembled here`);
+  let contentsLength = 0;
+  for (const part of parts) {
+    contentsLength += part instanceof Uint8Array ? part.byteLength : part.encodedLength;
+  }
+  return {
+    identifier: CLASS_BITS[tag.class] | (form === ASN1Form.Constructed ? CONSTRUCTED : 0) | tag.tag,
+    parts,
+    contentsLength,
+    encodedLength: 1 + lengthOctets(contentsLength) + contentsLength,
+  };
+}
+
+/** The DER of `tree`, in one buffer. */
+export function encodeTree(tree: DerTree): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(tree.encodedLength);
+  writeTree(out, 0, tree);
+  return out;
+}
+
+/** Writes `tree` into `out` at `at`; returns where it ends. */
+function writeTree(out: Uint8Array<ArrayBuffer>, at: number, tree: DerTree): number {
+  at = writeHeader(out, at, tree.identifier, tree.contentsLength);
+  for (const part of tree.parts) {
+    if (part instanceof Uint8Array) {
+      out.set(part, at);
+      at += part.byteLength;
+    } else at = writeTree(out, at, part);
+  }
+  return at;
+}
+
+/**
  * DER of a constructed element with `tag` whose contents are `elements`, each
  * already DER: one buffer, the identifier octet, the definite length in the
  * fewest octets (X.690 §10.1), then the elements.
  */
 export function constructed(tag: Tag, elements: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
-  if (tag.tag >= LOW_TAG_LIMIT) throw new RangeError(`tag number ${tag.tag} is not assembled here`);
-  let length = 0;
-  for (const element of elements) length += element.byteLength;
-  const out = withHeader(CLASS_BITS[tag.class] | CONSTRUCTED | tag.tag, length);
-  let at = out.byteLength - length;
-  for (const element of elements) {
-    out.set(element, at);
-    at += element.byteLength;
-  }
-  return out;
+  return encodeTree(treeOf(tag, elements));
 }
 
-/** A buffer for an element of `length` contents octets, its identifier and length octets written. */
-function withHeader(identifier: number, length: number): Uint8Array<ArrayBuffer> {
+/** Writes the identifier and the length of `length` contents octets at `at`; returns where the contents go. */
+function writeHeader(out: Uint8Array<ArrayBuffer>, at: number, identifier: number, length: number): number {
   const header = 1 + lengthOctets(length);
-  const out = new Uint8Array(header + length);
-  out[0] = identifier;
+  out[at] = identifier;
   if (length < 0x80) {
-    out[1] = length;
+    out[at + 1] = length;
   } else {
-    out[1] = 0x80 | (header - 2);
-    for (let i = header - 1, rest = length; i >= 2; i--, rest = Math.floor(rest / 256)) out[i] = rest & 0xff;
+    out[at + 1] = 0x80 | (header - 2);
+    for (let i = at + header - 1, rest = length; i >= at + 2; i--, rest = Math.floor(rest / 256)) {
+      out[i] = rest & 0xff;
+    }
   }
-  return out;
+  return at + header;
 }
 
 /**
@@ -82,11 +129,7 @@ function withHeader(identifier: number, length: number): Uint8Array<ArrayBuffer>
  */
 export function der(element: ASN1Encodable): Uint8Array<ArrayBuffer> {
   if (element.tag >= LOW_TAG_LIMIT) return encodeASN1(element) as Uint8Array<ArrayBuffer>;
-  const contents = element.contents();
-  const form = element.form === ASN1Form.Constructed ? CONSTRUCTED : 0;
-  const out = withHeader(CLASS_BITS[element.class] | form | element.tag, contents.byteLength);
-  out.set(contents, out.byteLength - contents.byteLength);
-  return out;
+  return encodeTree(treeOf(element, [element.contents() as Uint8Array<ArrayBuffer>], element.form));
 }
 
 /**

@@ -13,7 +13,16 @@ import {
   encodeASN1,
   encodeObjectIdentifier,
 } from "@oslojs/asn1";
-import { constructed, contextTag, der, SEQUENCE, SET, unsignedInteger } from "../../src/der/elements.ts";
+import {
+  constructed,
+  contextTag,
+  der,
+  encodeTree,
+  SEQUENCE,
+  SET,
+  treeOf,
+  unsignedInteger,
+} from "../../src/der/elements.ts";
 
 /** What @oslojs/asn1 encodes for the same constructed element. */
 function byLibrary(cls: ASN1Class, tag: number, contents: Uint8Array): Uint8Array {
@@ -106,4 +115,31 @@ Deno.test("unsignedInteger: byte for byte what ASN1Integer encodes for the same 
     const number = hex === "" ? 0n : BigInt(`0x${hex}`);
     assert.deepEqual(der(unsignedInteger(Uint8Array.fromHex(hex))), der(new ASN1Integer(number)), hex);
   }
+});
+
+Deno.test("encodeTree: nested trees in one buffer, byte for byte what encoding each level in turn gives", () => {
+  const OCTET_STRING = { class: ASN1Class.Universal, tag: 4 };
+  const BIT_STRING = { class: ASN1Class.Universal, tag: 3 };
+  for (const size of [0, 1, 100, 127, 128, 300, 70_000]) {
+    const big = crypto.getRandomValues(new Uint8Array(Math.min(size, 65_536)));
+    const value = new Uint8Array(size);
+    value.set(big);
+    const small = der(new ASN1Integer(5n));
+    const tree = treeOf(SEQUENCE, [
+      small,
+      treeOf(contextTag(3), [treeOf(SEQUENCE, [small, treeOf(OCTET_STRING, [value], ASN1Form.Primitive)])]),
+      treeOf(BIT_STRING, [new Uint8Array(1), value], ASN1Form.Primitive),
+      treeOf(SET, []),
+    ]);
+    const levels = constructed(SEQUENCE, [
+      small,
+      constructed(contextTag(3), [constructed(SEQUENCE, [small, der(new ASN1OctetString(value))])]),
+      der(new ASN1BitString(value, value.byteLength * 8)),
+      constructed(SET, []),
+    ]);
+    const encoded = encodeTree(tree);
+    assert.deepEqual(encoded, levels, `${size} octets`);
+    assert.equal(tree.encodedLength, encoded.byteLength);
+  }
+  assert.throws(() => treeOf(contextTag(31), []), RangeError);
 });

@@ -1,7 +1,8 @@
 import {
-  ASN1BitString,
   ASN1Boolean,
+  ASN1Class,
   type ASN1Encodable,
+  ASN1Form,
   ASN1GeneralizedTime,
   ASN1Integer,
   ASN1Null,
@@ -12,7 +13,18 @@ import {
 } from "@oslojs/asn1";
 import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
-import { constructed, contextTag, der, SEQUENCE, unsignedInteger } from "../../der/elements.ts";
+import {
+  constructed,
+  contextTag,
+  der,
+  type DerPart,
+  type DerTree,
+  encodeTree,
+  SEQUENCE,
+  type Tag,
+  treeOf,
+  unsignedInteger,
+} from "../../der/elements.ts";
 import type { SubjectKey } from "../../pki/csr.ts";
 import type { SubjectAltName } from "../../pki/subject_alt_name.ts";
 import { NAMED_OIDS } from "../../pki/oids.ts";
@@ -23,12 +35,16 @@ const SKI_OID = "2.5.29.14";
 const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(NAMED_OIDS.subjectAltName)));
 const SKI_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SKI_OID)));
 const CRITICAL = der(new ASN1Boolean(true));
+const OCTET_STRING: Tag = { class: ASN1Class.Universal, tag: 4 };
+const BIT_STRING: Tag = { class: ASN1Class.Universal, tag: 3 };
+/** The unused-bits octet of a BIT STRING holding whole octets (a signature). */
+const NO_UNUSED_BITS = new Uint8Array(1);
 /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not check the OCSP signer's status. */
-const OCSP_NO_CHECK = extension(
+const OCSP_NO_CHECK = encodeTree(extension(
   der(new ASN1ObjectIdentifier(encodeObjectIdentifier("1.3.6.1.5.5.7.48.1.5"))),
   false,
   der(new ASN1Null()),
-);
+));
 
 /** Where relying parties find the CA's revocation status: written into every certificate issued. */
 export interface PublicationUrls {
@@ -124,7 +140,7 @@ export class LeafIssuer {
     const requestedEnd = req.now.getTime() + req.validityDays * 86_400_000;
     const notAfter = wholeSeconds(Math.min(requestedEnd, this.#ca.cert.notAfter.getTime()));
     const keyId = createHash("sha1").update(req.publicKey.bits).digest();
-    const extensions = [
+    const extensions: DerPart[] = [
       END_ENTITY,
       this.#keyUsage(req.ocspNoCheck ? x509.KeyUsageFlags.digitalSignature : keyUsageFor(req.publicKey.kind)),
       extension(SKI_TYPE, false, der(new ASN1OctetString(keyId))),
@@ -138,24 +154,25 @@ export class LeafIssuer {
       const emptySubject = req.subjectDer.byteLength === EMPTY_NAME_LENGTH;
       extensions.push(extension(SAN_TYPE, emptySubject || req.san.critical, req.san.value));
     }
-    const tbs = constructed(SEQUENCE, [
+    // The TBS and then the certificate are each encoded in one buffer (see encodeTree).
+    const tbs = encodeTree(treeOf(SEQUENCE, [
       VERSION_3,
       der(
         unsignedInteger(Uint8Array.fromHex(req.serialHex.length % 2 ? `0${req.serialHex}` : req.serialHex)),
       ),
       this.#signatureAlgorithm,
       this.#issuer,
-      constructed(SEQUENCE, [der(timeOf(notBefore)), der(timeOf(notAfter))]),
+      treeOf(SEQUENCE, [der(timeOf(notBefore)), der(timeOf(notAfter))]),
       req.subjectDer,
       req.publicKey.spki,
-      constructed(contextTag(3), [constructed(SEQUENCE, extensions)]),
-    ]);
+      treeOf(contextTag(3), [treeOf(SEQUENCE, extensions)]),
+    ]));
     const signature = await this.#signer.sign(tbs);
-    const certificate = constructed(SEQUENCE, [
+    const certificate = encodeTree(treeOf(SEQUENCE, [
       tbs,
       this.#signatureAlgorithm,
-      der(new ASN1BitString(signature, signature.byteLength * 8)),
-    ]);
+      treeOf(BIT_STRING, [NO_UNUSED_BITS, signature], ASN1Form.Primitive),
+    ]));
     return { der: certificate, notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
   }
 
@@ -179,11 +196,10 @@ export class LeafIssuer {
   }
 }
 
-/** DER of an Extension of the type `type` (an encoded OID); critical left out when false, as DER requires. */
-function extension(type: Uint8Array<ArrayBuffer>, critical: boolean, value: Uint8Array<ArrayBuffer>) {
-  const parts = critical ? [type, CRITICAL] : [type];
-  parts.push(der(new ASN1OctetString(value)));
-  return constructed(SEQUENCE, parts);
+/** An Extension of the type `type` (an encoded OID); critical left out when false, as DER requires. */
+function extension(type: Uint8Array<ArrayBuffer>, critical: boolean, value: DerPart): DerTree {
+  const wrapped = treeOf(OCTET_STRING, [value], ASN1Form.Primitive);
+  return treeOf(SEQUENCE, critical ? [type, CRITICAL, wrapped] : [type, wrapped]);
 }
 
 function wholeSeconds(ms: number): number {
