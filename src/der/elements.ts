@@ -19,6 +19,10 @@ export interface Tag {
 export const SEQUENCE: Tag = { class: ASN1Class.Universal, tag: 16 };
 /** Universal SET (the caller keeps SET OF elements in DER order when it matters). */
 export const SET: Tag = { class: ASN1Class.Universal, tag: 17 };
+/** Universal OCTET STRING (a primitive tree over an encoded value, as an extension's extnValue). */
+export const OCTET_STRING: Tag = { class: ASN1Class.Universal, tag: 4 };
+/** Universal BIT STRING (a primitive tree over its unused-bits octet and the bits). */
+export const BIT_STRING: Tag = { class: ASN1Class.Universal, tag: 3 };
 
 /** A context-specific tag [n] (constructed: EXPLICIT, or IMPLICIT over a constructed type). */
 export function contextTag(tag: number): Tag {
@@ -72,11 +76,16 @@ export function treeOf(tag: Tag, parts: readonly DerPart[], form = ASN1Form.Cons
     contentsLength += part instanceof Uint8Array ? part.byteLength : part.encodedLength;
   }
   return {
-    identifier: CLASS_BITS[tag.class] | (form === ASN1Form.Constructed ? CONSTRUCTED : 0) | tag.tag,
+    identifier: identifierOf(tag, form),
     parts,
     contentsLength,
     encodedLength: 1 + lengthOctets(contentsLength) + contentsLength,
   };
+}
+
+/** The identifier octet of `tag` in `form` (low tag numbers only). */
+function identifierOf(tag: Tag, form: ASN1Form): number {
+  return CLASS_BITS[tag.class] | (form === ASN1Form.Constructed ? CONSTRUCTED : 0) | tag.tag;
 }
 
 /** The DER of `tree`, in one buffer. */
@@ -129,7 +138,10 @@ function writeHeader(out: Uint8Array<ArrayBuffer>, at: number, identifier: numbe
  */
 export function der(element: ASN1Encodable): Uint8Array<ArrayBuffer> {
   if (element.tag >= LOW_TAG_LIMIT) return encodeASN1(element) as Uint8Array<ArrayBuffer>;
-  return encodeTree(treeOf(element, [element.contents() as Uint8Array<ArrayBuffer>], element.form));
+  const contents = element.contents();
+  const out = new Uint8Array(1 + lengthOctets(contents.byteLength) + contents.byteLength);
+  out.set(contents, writeHeader(out, 0, identifierOf(element, element.form), contents.byteLength));
+  return out;
 }
 
 /**

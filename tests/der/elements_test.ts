@@ -14,10 +14,12 @@ import {
   encodeObjectIdentifier,
 } from "@oslojs/asn1";
 import {
+  BIT_STRING,
   constructed,
   contextTag,
   der,
   encodeTree,
+  OCTET_STRING,
   SEQUENCE,
   SET,
   treeOf,
@@ -118,8 +120,6 @@ Deno.test("unsignedInteger: byte for byte what ASN1Integer encodes for the same 
 });
 
 Deno.test("encodeTree: nested trees in one buffer, byte for byte what encoding each level in turn gives", () => {
-  const OCTET_STRING = { class: ASN1Class.Universal, tag: 4 };
-  const BIT_STRING = { class: ASN1Class.Universal, tag: 3 };
   for (const size of [0, 1, 100, 127, 128, 300, 70_000]) {
     const big = crypto.getRandomValues(new Uint8Array(Math.min(size, 65_536)));
     const value = new Uint8Array(size);

@@ -1,6 +1,5 @@
 import {
   ASN1Boolean,
-  ASN1Class,
   type ASN1Encodable,
   ASN1Form,
   ASN1GeneralizedTime,
@@ -14,14 +13,15 @@ import {
 import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
 import {
+  BIT_STRING,
   constructed,
   contextTag,
   der,
   type DerPart,
   type DerTree,
   encodeTree,
+  OCTET_STRING,
   SEQUENCE,
-  type Tag,
   treeOf,
   unsignedInteger,
 } from "../../der/elements.ts";
@@ -35,8 +35,6 @@ const SKI_OID = "2.5.29.14";
 const SAN_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(NAMED_OIDS.subjectAltName)));
 const SKI_TYPE = der(new ASN1ObjectIdentifier(encodeObjectIdentifier(SKI_OID)));
 const CRITICAL = der(new ASN1Boolean(true));
-const OCTET_STRING: Tag = { class: ASN1Class.Universal, tag: 4 };
-const BIT_STRING: Tag = { class: ASN1Class.Universal, tag: 3 };
 /** The unused-bits octet of a BIT STRING holding whole octets (a signature). */
 const NO_UNUSED_BITS = new Uint8Array(1);
 /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): relying parties need not check the OCSP signer's status. */
