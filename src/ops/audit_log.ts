@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { setImmediate } from "node:timers";
 
 /** What happened to one request, for the audit trail. */
 export type AuditOutcome =
@@ -50,6 +51,17 @@ interface Pending {
 
 const encoder = new TextEncoder();
 
+/** How the log writes: through the runtime's I/O threads, or in the calling thread, which then waits. */
+export interface AuditLogOptions {
+  /**
+   * Write and sync in the calling thread, blocking it: for a thread that does
+   * nothing else (the audit writer thread), where handing each write and sync
+   * to the runtime's I/O threads and back would cost two thread switches.
+   * Appends made while a batch is written wait for the next one.
+   */
+  blocking?: boolean;
+}
+
 /**
  * An append-only JSON-lines file. Records written together share one write
  * and one fsync (group commit); each append resolves only once its line is on
@@ -60,21 +72,26 @@ export class AuditLog implements AuditSink {
   #queue: Pending[] = [];
   #flushing?: Promise<void>;
 
-  private constructor(private readonly file: Deno.FsFile, private size: number, readonly path: string) {}
+  private constructor(
+    private readonly file: Deno.FsFile,
+    private size: number,
+    readonly path: string,
+    private readonly blocking: boolean,
+  ) {}
 
   /** Opens (creating with mode 0640) the log at `path` for appending. */
-  static async open(path: string): Promise<AuditLog> {
+  static async open(path: string, options: AuditLogOptions = {}): Promise<AuditLog> {
     mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     const file = await Deno.open(path, { append: true, create: true, mode: 0o640 });
     const { size } = await file.stat();
-    return new AuditLog(file, size, path);
+    return new AuditLog(file, size, path, options.blocking ?? false);
   }
 
   /** Writes `record` durably; rejects when it could not be. */
   append(record: AuditRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ line: `${JSON.stringify(record)}\n`, resolve, reject });
-      this.#flushing ??= this.flush();
+      this.#flushing ??= this.blocking ? this.#flushBlocking() : this.#flush();
     });
   }
 
@@ -84,16 +101,15 @@ export class AuditLog implements AuditSink {
     this.file.close();
   }
 
-  private async flush(): Promise<void> {
+  async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0);
-      let bytes = encoder.encode(batch.map((p) => p.line).join(""));
+      let bytes = encodeBatch(batch);
       const total = bytes.byteLength;
       try {
         while (bytes.byteLength > 0) bytes = bytes.subarray(await this.file.write(bytes));
         await this.file.syncData();
-        this.size += total;
-        for (const p of batch) p.resolve();
+        this.#written(batch, total);
       } catch (err) {
         await this.file.truncate(this.size).catch(() => {});
         for (const p of batch) p.reject(err);
@@ -101,4 +117,36 @@ export class AuditLog implements AuditSink {
     }
     this.#flushing = undefined;
   }
+
+  /** Writes, after the appends of this turn of the event loop, everything queued by then. */
+  #flushBlocking(): Promise<void> {
+    return new Promise((done) =>
+      setImmediate(() => {
+        const batch = this.#queue.splice(0);
+        let bytes = encodeBatch(batch);
+        const total = bytes.byteLength;
+        try {
+          while (bytes.byteLength > 0) bytes = bytes.subarray(this.file.writeSync(bytes));
+          this.file.syncDataSync();
+          this.#written(batch, total);
+        } catch (err) {
+          try {
+            this.file.truncateSync(this.size);
+          } catch { /* the batch fails either way */ }
+          for (const p of batch) p.reject(err);
+        }
+        this.#flushing = undefined;
+        done();
+      })
+    );
+  }
+
+  #written(batch: Pending[], bytes: number): void {
+    this.size += bytes;
+    for (const p of batch) p.resolve();
+  }
+}
+
+function encodeBatch(batch: Pending[]): Uint8Array {
+  return encoder.encode(batch.map((p) => p.line).join(""));
 }

@@ -34,7 +34,7 @@ self.onmessage = async (event: MessageEvent<ToAuditThread>) => {
   switch (message.type) {
     case "open":
       try {
-        log = await AuditLog.open(message.path);
+        log = await AuditLog.open(message.path, { blocking: true });
         return post({ type: "opened" });
       } catch (err) {
         return post({ type: "failed", message: (err as Error).message });
