@@ -14,12 +14,23 @@ async function flush(): Promise<void> {
   flushing = undefined;
 }
 
-/** A sink that queues formatted lines and writes them to stderr off the request path. */
-function stderrSink(format: (record: LogRecord) => string): Sink {
-  return (record) => {
+/**
+ * Marks a sink as one that is done with each record when it returns, so
+ * LogTape hands it the record itself instead of first copying the record and
+ * its properties for it (a copy per line, for sinks that read records later).
+ * The symbol is registered globally (Symbol.for) by LogTape for this purpose.
+ */
+export function markImmediate(sink: Sink): Sink {
+  Object.defineProperty(sink, Symbol.for("LogTape.sinkSnapshotPolicy.immediate"), { value: true });
+  return sink;
+}
+
+/** A sink that formats each record as it comes, queues the line and writes lines to stderr off the request path. */
+export function stderrSink(format: (record: LogRecord) => string): Sink {
+  return markImmediate((record) => {
     pending.push(format(record));
     flushing ??= flush();
-  };
+  });
 }
 
 /** Log values as JSON can hold them: errors as "Name: message", everything else as it is. */

@@ -50,3 +50,34 @@ Deno.test("log lines: the text format keeps every property of an access line", a
     '2026-01-02T03:04:05.000Z [INFO] est.unit: POST /x 200 requestId=r-1 principal=alice remoteAddr=127.0.0.1 clientCertSubject="CN=a b" error="Error: e"\n',
   );
 });
+
+Deno.test("log sinks: a sink marked immediate is handed the logger's record, not a copy made for it", async () => {
+  const { markImmediate, stderrSink, formatJsonLine: format } = await import("../../src/ops/logging.ts");
+  const { configure, getLogger, reset } = await import("@logtape/logtape");
+  const handed = async (immediate: boolean): Promise<LogRecord> => {
+    let seen: LogRecord | undefined;
+    const sink = (r: LogRecord) => seen = r;
+    await configure({
+      reset: true,
+      sinks: { only: immediate ? markImmediate(sink) : sink },
+      loggers: [
+        { category: ["est"], lowestLevel: "info", sinks: ["only"] },
+        { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+      ],
+    });
+    try {
+      getLogger(["est", "unit"]).info("{method} {status}", { method: "POST", status: 200 });
+    } finally {
+      await reset();
+    }
+    return seen!;
+  };
+  const accessor = (r: LogRecord) => Object.getOwnPropertyDescriptor(r, "properties")?.get !== undefined;
+  assert.equal(accessor(await handed(false)), false, "LogTape copies the record for an unmarked sink");
+  const record = await handed(true);
+  assert.equal(accessor(record), true, "and hands a marked one its own record");
+  assert.deepEqual(record.properties, { method: "POST", status: 200 });
+  assert.equal(record.message.join(""), "POST 200");
+  const marker = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
+  assert.equal((stderrSink(format) as unknown as Record<symbol, unknown>)[marker], true);
+});
