@@ -1,17 +1,31 @@
 import { configure, dispose, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
+import { setImmediate } from "node:timers";
 import type { Settings } from "../config/settings.ts";
 
 const encoder = new TextEncoder();
 let pending: string[] = [];
-let flushing: Promise<void> | undefined;
+let scheduled = false;
 
-async function flush(): Promise<void> {
-  while (pending.length > 0) {
-    let bytes = encoder.encode(pending.join(""));
-    pending = [];
-    while (bytes.byteLength > 0) bytes = bytes.subarray(await Deno.stderr.write(bytes));
-  }
-  flushing = undefined;
+/**
+ * Writes the queued lines to stderr once the current turn of the event loop
+ * is done, in one write for all the lines of the turn. An access line is
+ * logged before its response is written; this way the response goes first.
+ * The write is synchronous, as most servers' logging is: a short write to
+ * a pipe or journald, with no thread to hand it to and wake, and when the
+ * reader stalls, requests wait for it instead of lines piling up in memory.
+ */
+function flushSoon(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flush);
+}
+
+function flush(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  let bytes = encoder.encode(pending.join(""));
+  pending = [];
+  while (bytes.byteLength > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
 }
 
 /**
@@ -29,7 +43,7 @@ export function markImmediate(sink: Sink): Sink {
 export function stderrSink(format: (record: LogRecord) => string): Sink {
   return markImmediate((record) => {
     pending.push(format(record));
-    flushing ??= flush();
+    flushSoon();
   });
 }
 
@@ -98,5 +112,5 @@ export async function setupLogging(settings: Settings["log"], sink?: Sink): Prom
 /** Writes out queued log lines and detaches the sinks; call before exit. */
 export async function closeLogging(): Promise<void> {
   await dispose();
-  await flushing;
+  flush();
 }

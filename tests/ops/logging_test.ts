@@ -81,3 +81,30 @@ Deno.test("log sinks: a sink marked immediate is handed the logger's record, not
   const marker = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
   assert.equal((stderrSink(format) as unknown as Record<symbol, unknown>)[marker], true);
 });
+
+Deno.test("stderr sink: the lines of one turn are written together once the turn is done", async () => {
+  const { setupLogging, closeLogging } = await import("../../src/ops/logging.ts");
+  const { getLogger } = await import("@logtape/logtape");
+  const writes: string[] = [];
+  const original = Deno.stderr.writeSync;
+  Deno.stderr.writeSync = (bytes: Uint8Array) => {
+    writes.push(new TextDecoder().decode(bytes));
+    return bytes.byteLength;
+  };
+  try {
+    await setupLogging({ level: "info", format: "text" });
+    const log = getLogger(["est", "unit"]);
+    log.info("first");
+    log.info("second");
+    assert.deepEqual(writes, [], "nothing is written during the turn");
+    await new Promise((turnDone) => setTimeout(turnDone, 0));
+    assert.equal(writes.length, 1);
+    assert.match(writes[0], /est\.unit: first\n.*est\.unit: second\n$/);
+    log.info("third");
+    await closeLogging();
+    assert.equal(writes.length, 2, "closing writes what is queued");
+    assert.match(writes[1], /est\.unit: third\n$/);
+  } finally {
+    Deno.stderr.writeSync = original;
+  }
+});
