@@ -21,7 +21,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "64" },
-    warmup: { type: "string", default: "12" },
+    warmup: { type: "string", default: "30" },
     "skip-go": { type: "boolean", default: false },
     ours: { type: "string", multiple: true, default: ["ours||"] },
   },
