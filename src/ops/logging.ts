@@ -32,14 +32,17 @@ function flush(): void {
  * Marks a sink as one that is done with each record when it returns, so
  * LogTape hands it the record itself instead of first copying the record and
  * its properties for it (a copy per line, for sinks that read records later).
- * The symbol is registered globally (Symbol.for) by LogTape for this purpose.
+ * The marker is the one LogTape puts on its own immediate sinks (a Symbol.for
+ * key, so that copies of LogTape agree); it is not in LogTape's documented API,
+ * so were a later LogTape to ignore it, records would be copied again, as
+ * before, and the test of this marking would say so.
  */
 export function markImmediate(sink: Sink): Sink {
   Object.defineProperty(sink, Symbol.for("LogTape.sinkSnapshotPolicy.immediate"), { value: true });
   return sink;
 }
 
-/** A sink that formats each record as it comes, queues the line and writes lines to stderr off the request path. */
+/** A sink that formats each record as it comes and queues the line; each turn's lines are written after it. */
 export function stderrSink(format: (record: LogRecord) => string): Sink {
   return markImmediate((record) => {
     pending.push(format(record));
