@@ -46,8 +46,10 @@ export async function measureWindow(
 }
 
 /**
- * Alternates windows between the targets (A B A B ...) `rounds` times after one warm-up window each, so a
- * noisy neighbour on a shared machine hits every server alike.
+ * Alternates windows between the targets `rounds` times after one warm-up window each, so a noisy neighbour on
+ * a shared machine hits every server alike. The order turns round every other round (A B, B A, A B ...): on
+ * this machine the server measured first in a round came out slower in both orders of the same comparison, so
+ * no server keeps the first place.
  */
 export async function alternate(
   targets: LoadTarget[],
@@ -71,7 +73,8 @@ export async function alternate(
   }
   const windows: LoadWindow[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    for (const target of targets) windows.push(await measureWindow(target, options));
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) windows.push(await measureWindow(target, options));
   }
   return windows;
 }
