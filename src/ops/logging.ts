@@ -3,25 +3,23 @@ import { setImmediate } from "node:timers";
 import type { Settings } from "../config/settings.ts";
 
 const encoder = new TextEncoder();
+/** Lines not yet written; a write is scheduled whenever there are any. */
 let pending: string[] = [];
-let scheduled = false;
 
 /**
- * Writes the queued lines to stderr once the current turn of the event loop
- * is done, in one write for all the lines of the turn. An access line is
+ * Queues `line`; the lines of one turn of the event loop are written to
+ * stderr once the turn is done, in one write. An access line is
  * logged before its response is written; this way the response goes first.
  * The write is synchronous, as most servers' logging is: a short write to
  * a pipe or journald, with no thread to hand it to and wake, and when the
  * reader stalls, requests wait for it instead of lines piling up in memory.
  */
-function flushSoon(): void {
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(flush);
+function queueLine(line: string): void {
+  pending.push(line);
+  if (pending.length === 1) setImmediate(flush);
 }
 
 function flush(): void {
-  scheduled = false;
   if (pending.length === 0) return;
   let bytes = encoder.encode(pending.join(""));
   pending = [];
@@ -45,8 +43,7 @@ export function markImmediate(sink: Sink): Sink {
 /** A sink that formats each record as it comes and queues the line; each turn's lines are written after it. */
 export function stderrSink(format: (record: LogRecord) => string): Sink {
   return markImmediate((record) => {
-    pending.push(format(record));
-    flushSoon();
+    queueLine(format(record));
   });
 }
 
