@@ -78,6 +78,33 @@ Deno.test("a listener thread loads none of what only the primary runs", async ()
   assert.ok(loaded.includes(new URL("../../src/server.ts", import.meta.url).href));
 });
 
+Deno.test("the server takes prom-client's classes from their modules, not its entry point", async () => {
+  // The entry point also loads the default metrics (their CPU collector loads @opentelemetry/api) and the
+  // push gateway: about 70 ms of every listener thread's start.
+  const serverCommands = new URL("../../src/cli/server_commands.ts", import.meta.url).href;
+  const reach = [...closure(await moduleGraph(serverCommands), serverCommands, true)];
+  assert.deepEqual(reach.filter((s) => /^npm:\/?prom-client@[^/]+$/.test(s)), []);
+  assert.ok(reach.some((s) => /^npm:\/?prom-client@[^/]+\/lib\/counter\.js$/.test(s)), reach.join("\n"));
+});
+
+Deno.test("starting the server loads no pkijs: the OCSP responder loads it with its first request", async () => {
+  // What the primary imports while it starts (the publishing listener among them).
+  const startup = [
+    "src/cli/server_commands.ts",
+    "src/publish/publishing.ts",
+    "src/ops/worker_pool.ts",
+    "src/ops/audit_writer.ts",
+    "src/ops/metrics_listener.ts",
+  ].map((path) => new URL(`../../${path}`, import.meta.url).href);
+  for (const entry of startup) {
+    const loaded = [...closure(await moduleGraph(entry), entry)];
+    assert.deepEqual(loaded.filter((s) => /npm:\/?pkijs@/.test(s)), [], entry);
+  }
+  const responder = new URL("../../src/backend/local_ca/ocsp_responder.ts", import.meta.url).href;
+  const later = [...closure(await moduleGraph(responder), responder, true)];
+  assert.ok(later.some((s) => /npm:\/?pkijs@/.test(s)), "the responder still reaches pkijs");
+});
+
 /** The scripts that ran code while `args` ran, from a V8 CPU profile of the process. */
 async function scriptsRun(args: string[]): Promise<{ stdout: string; scripts: Set<string> }> {
   const dir = await tempDir({ prefix: "est-cpu-prof-" });

@@ -1,6 +1,8 @@
 import * as asn1js from "asn1js";
 import { createHash } from "node:crypto";
-import * as pkijs from "pkijs";
+import type * as Pkijs from "pkijs";
+import { loadPkijs } from "../../crypto/active.ts";
+import { subjectKeyOf } from "../../pki/csr_key.ts";
 import type { CaMaterial } from "./ca_material.ts";
 import { CRL_REASON_CODES } from "./crl_builder.ts";
 import type { IssuanceStore } from "./issuance_store.ts";
@@ -64,9 +66,7 @@ export class OcspResponder {
     private readonly identity: () => Promise<OcspSigningIdentity>,
     private readonly validityMs: number,
   ) {
-    const keyBits =
-      pkijs.Certificate.fromBER(ca.cert.rawData).subjectPublicKeyInfo.subjectPublicKey.valueBlock
-        .valueHexView;
+    const keyBits = subjectKeyOf(new Uint8Array(ca.cert.publicKey.rawData)).bits;
     const nameDer = new Uint8Array(ca.cert.subjectName.toArrayBuffer());
     for (const [oid, hash] of Object.entries(HASHES)) {
       this.#issuerHashes.set(oid, {
@@ -76,15 +76,16 @@ export class OcspResponder {
     }
   }
 
-  /** Answers the DER OCSPRequest `requestDer`. */
+  /** Answers the DER OCSPRequest `requestDer` (pkijs is loaded by the first request, not at start). */
   async respond(requestDer: Uint8Array<ArrayBuffer>): Promise<OcspAnswer> {
-    const request = parseRequest(requestDer);
-    if (request === undefined) return errorAnswer(OCSP_STATUS.malformedRequest);
+    const pkijs = await loadPkijs();
+    const request = parseRequest(pkijs, requestDer);
+    if (request === undefined) return errorAnswer(pkijs, OCSP_STATUS.malformedRequest);
     const ours = request.certIds.map((id) => this.#isOurs(id));
-    if (!ours.some(Boolean)) return errorAnswer(OCSP_STATUS.unauthorized);
+    if (!ours.some(Boolean)) return errorAnswer(pkijs, OCSP_STATUS.unauthorized);
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const nextUpdate = new Date(now.getTime() + this.validityMs);
-    let responses: pkijs.SingleResponse[];
+    let responses: Pkijs.SingleResponse[];
     try {
       responses = await Promise.all(request.certIds.map(async (certID, i) =>
         new pkijs.SingleResponse({
@@ -96,14 +97,14 @@ export class OcspResponder {
       ));
     } catch {
       // The store does not answer: RFC 6960 tryLater rather than a guess.
-      return errorAnswer(OCSP_STATUS.tryLater);
+      return errorAnswer(pkijs, OCSP_STATUS.tryLater);
     }
     let identity: OcspSigningIdentity;
     try {
       identity = await this.identity();
     } catch {
       // A delegated signer that cannot be (re)issued: no signature to give.
-      return errorAnswer(OCSP_STATUS.internalError);
+      return errorAnswer(pkijs, OCSP_STATUS.internalError);
     }
     const data = new pkijs.ResponseData({
       responderID: new asn1js.OctetString({ valueHex: identity.keyHash }),
@@ -139,14 +140,14 @@ export class OcspResponder {
     };
   }
 
-  #isOurs(id: pkijs.CertID): boolean {
+  #isOurs(id: Pkijs.CertID): boolean {
     const expected = this.#issuerHashes.get(id.hashAlgorithm.algorithmId);
     return expected !== undefined &&
       id.issuerNameHash.valueBlock.valueHexView.toHex() === expected.name &&
       id.issuerKeyHash.valueBlock.valueHexView.toHex() === expected.key;
   }
 
-  async #status(id: pkijs.CertID): Promise<asn1js.BaseBlock> {
+  async #status(id: Pkijs.CertID): Promise<asn1js.BaseBlock> {
     const serial = normalizeSerial(id.serialNumber.valueBlock.valueHexView.toHex());
     const record = serial === undefined ? undefined : await this.store.get(serial);
     if (record === undefined) return unknownStatus();
@@ -174,17 +175,18 @@ function unknownStatus(): asn1js.BaseBlock {
   return implicitNull(2);
 }
 
-function errorAnswer(status: number): OcspAnswer {
+function errorAnswer(pkijs: typeof Pkijs, status: number): OcspAnswer {
   const response = new pkijs.OCSPResponse({ responseStatus: new asn1js.Enumerated({ value: status }) });
   return { der: new Uint8Array(response.toSchema().toBER()), status, cacheable: false };
 }
 
 /** The CertIDs and nonce of a well-formed request within the limits; undefined otherwise. */
 function parseRequest(
+  pkijs: typeof Pkijs,
   der: Uint8Array<ArrayBuffer>,
-): { certIds: pkijs.CertID[]; nonce?: Uint8Array<ArrayBuffer> } | undefined {
+): { certIds: Pkijs.CertID[]; nonce?: Uint8Array<ArrayBuffer> } | undefined {
   if (der.byteLength === 0 || der.byteLength > MAX_OCSP_REQUEST_BYTES) return undefined;
-  let request: pkijs.OCSPRequest;
+  let request: Pkijs.OCSPRequest;
   try {
     request = pkijs.OCSPRequest.fromBER(der);
   } catch {
