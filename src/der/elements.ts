@@ -145,6 +145,16 @@ export function der(element: ASN1Encodable): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * One element as a tree: its contents octets as @oslojs/asn1 encodes them,
+ * its identifier and length written with the tree that holds it, so the
+ * element costs no buffer of its own (as `der` would) when it is only a part
+ * of a larger one.
+ */
+export function elementTree(element: ASN1Encodable): DerTree {
+  return treeOf(element, [element.contents() as Uint8Array<ArrayBuffer>], element.form);
+}
+
+/**
  * An INTEGER holding the non-negative number whose big-endian magnitude is
  * `magnitude` (a serial number as stored): the contents are the magnitude
  * without redundant leading zero octets, with one zero octet in front when

@@ -270,7 +270,8 @@ export function directoryStringOf(node: DerNode): string | undefined {
   try {
     switch (node.value.tag) {
       case UNIVERSAL.UTF8_STRING:
-        return utf8.decode(contents);
+        // ASCII is UTF-8 that cannot fail, taken without the fatal decoder (which copies its input).
+        return isAscii(contents) ? octetsAsText(contents) : utf8.decode(contents);
       case UNIVERSAL.PRINTABLE_STRING:
       case UNIVERSAL.IA5_STRING:
       case UNIVERSAL.TELETEX_STRING:
@@ -285,6 +286,11 @@ export function directoryStringOf(node: DerNode): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isAscii(contents: Uint8Array<ArrayBuffer>): boolean {
+  for (const octet of contents) if (octet > 0x7f) return false;
+  return true;
 }
 
 /** One character per octet (what these string types are, by definition or by X.509 practice). */

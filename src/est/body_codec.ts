@@ -13,7 +13,6 @@ import { BadRequestError } from "../errors.ts";
 
 export type { Base64Layout };
 
-const PRINTABLE_TEXT = /^[\x20-\x7e\t\r\n\f\v\0]*$/;
 const WHITESPACE_AND_NUL = /[\s\0]+/g;
 const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
@@ -23,11 +22,12 @@ export function decodeRequestBody(
   pemLabels: readonly string[],
 ): Uint8Array<ArrayBuffer> {
   if (body.byteLength === 0) throw new BadRequestError("Empty request body");
-  const text = new TextDecoder("latin1").decode(body);
-  if (!PRINTABLE_TEXT.test(text)) {
+  if (!isPrintableText(body)) {
     if (body[0] !== 0x30) throw new BadRequestError("Request body is neither base64 nor DER");
     return body;
   }
+  // Printable text is ASCII, which the UTF-8 decoder reads without copying (a Latin-1 one copies).
+  const text = ascii.decode(body);
   const [pem] = pemBlocks(text);
   if (pem) {
     if (!pemLabels.includes(pem.label)) {
@@ -36,6 +36,16 @@ export function decodeRequestBody(
     return decodeBase64(pem.base64);
   }
   return decodeBase64(text);
+}
+
+const ascii = new TextDecoder();
+
+/** True when every octet is printable ASCII, a tab, a line or page break, or NUL: text, not DER. */
+function isPrintableText(body: Uint8Array): boolean {
+  for (const octet of body) {
+    if ((octet < 0x20 || octet > 0x7e) && !(octet >= 0x09 && octet <= 0x0d) && octet !== 0) return false;
+  }
+  return true;
 }
 
 /** Decodes liberal base64: whitespace and NULs ignored, "+/" or "-_", padding optional. */

@@ -35,7 +35,7 @@ export function readIncomingBody(
     const done = (err?: Error) => {
       clearTimeout(timer);
       incoming.off("data", onData).off("end", onEnd).off("error", onAbort).off("close", onAbort);
-      if (err === undefined) return resolve(concatChunks(chunks));
+      if (err === undefined) return resolve(bodyOf(chunks));
       // What is left of the body is read and dropped, so that the answer still goes out.
       incoming.resume();
       reject(err);
@@ -66,5 +66,17 @@ function takeReceivedBody(incoming: IncomingMessage, limit: number): Promise<Uin
     chunks.push(chunk);
   }
   if (size > limit) return Promise.reject(new PayloadTooLargeError(limit));
-  return Promise.resolve(concatChunks(chunks));
+  return Promise.resolve(bodyOf(chunks));
+}
+
+/**
+ * The body's chunks as one array. A lone chunk is taken as it is: node:http gives each body chunk a buffer of
+ * its own, and a copy would be one more buffer outside the heap for the collector to track and free.
+ */
+function bodyOf(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const [only] = chunks;
+  if (chunks.length === 1 && only.buffer instanceof ArrayBuffer) {
+    return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
+  }
+  return concatChunks(chunks);
 }

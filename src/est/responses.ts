@@ -9,13 +9,15 @@ export function base64Response(
   layout: Base64Layout,
   status = 200,
 ): Response {
-  const body = new TextEncoder().encode(encodeResponseBody(der, layout));
+  // Base64 is ASCII: its length is its size. Given as text, node:http sends it in one write with the
+  // header block, where bytes would be a second buffer and a second chunk.
+  const body = encodeResponseBody(der, layout);
   return new Response(body, {
     status,
     headers: {
       "Content-Type": contentType,
       "Content-Transfer-Encoding": "base64",
-      "Content-Length": String(body.byteLength),
+      "Content-Length": String(body.length),
     },
   });
 }

@@ -4,15 +4,18 @@ export interface BasicCredentials {
   password: string;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Parses an Authorization header; null when absent, not Basic, or malformed. */
 export function parseBasicAuthorization(header: string | null | undefined): BasicCredentials | null {
   const m = /^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? "");
   if (!m || m[1].length % 4 === 1) return null;
   let decoded: string;
   try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(
-      Uint8Array.fromBase64(m[1], { lastChunkHandling: "loose" }),
-    );
+    // One character per octet; ASCII (nearly every credential) is already its UTF-8 text.
+    const octets = atob(m[1]);
+    decoded = ASCII.test(octets) ? octets : utf8.decode(Uint8Array.from(octets, (c) => c.charCodeAt(0)));
   } catch {
     return null;
   }

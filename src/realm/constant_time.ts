@@ -1,27 +1,28 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-
-const KEY = randomBytes(32);
-
-/** SHA-256 over the per-process key and the secret: fixed-length, so comparable in constant time. */
-function mac(secret: string): Buffer {
-  return createHash("sha256").update(KEY).update(secret, "utf8").digest();
-}
-
 /**
- * A secret held for comparison: kept only as a keyed hash (see mac),
- * so a comparison takes the same time wherever the inputs differ and whatever
- * their lengths, and the expected side is not hashed again on every check.
+ * A secret held for comparison in constant time: a comparison reads every
+ * code unit of the candidate and as many of the secret (repeated to the
+ * candidate's length), combining the differences without branching, so it
+ * takes the same time wherever the two differ, and its time depends on the
+ * candidate's length alone, never on the secret's. (Hashing both sides to a
+ * fixed length would do the same with three buffers and two digests per
+ * comparison, about 5 µs here, twice per request.)
  */
 export class ComparableSecret {
-  readonly #mac: Buffer;
+  readonly #secret: string;
 
   constructor(secret: string) {
-    this.#mac = mac(secret);
+    this.#secret = secret;
   }
 
   /** True when `candidate` is the secret. */
   matches(candidate: string): boolean {
-    return timingSafeEqual(mac(candidate), this.#mac);
+    const secret = this.#secret;
+    const length = secret.length;
+    let difference = candidate.length ^ length;
+    for (let i = 0; i < candidate.length; i++) {
+      difference |= candidate.charCodeAt(i) ^ (length === 0 ? 0 : secret.charCodeAt(i % length));
+    }
+    return difference === 0;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   constructed,
   contextTag,
   der,
+  elementTree,
   encodeTree,
   OCTET_STRING,
   SEQUENCE,
@@ -94,6 +95,36 @@ Deno.test("der: byte for byte what @oslojs/asn1 encodes, primitive and construct
     },
   ];
   for (const element of cases) assert.deepEqual(der(element), encodeASN1(element));
+});
+
+Deno.test("elementTree: an element inside a tree encodes as @oslojs/asn1 encodes it, low tags only", () => {
+  const cases = [
+    new ASN1Integer(2n ** 200n + 1n),
+    new ASN1OctetString(new Uint8Array(300).fill(7)),
+    new ASN1UTCTime(26, 12, 1, 19, 30, 0),
+    new ASN1GeneralizedTime(2050, 1, 1, 0, 0, 0, 0),
+    unsignedInteger(new Uint8Array([0x80, 1])),
+    {
+      class: ASN1Class.ContextSpecific,
+      tag: 2,
+      form: ASN1Form.Constructed,
+      contents: () => der(new ASN1Null()),
+    },
+  ];
+  for (const element of cases) {
+    assert.deepEqual(encodeTree(elementTree(element)), encodeASN1(element));
+    assert.deepEqual(
+      encodeTree(treeOf(SEQUENCE, [elementTree(element), der(new ASN1Null())])),
+      byLibrary(ASN1Class.Universal, 16, new Uint8Array([...encodeASN1(element), 0x05, 0x00])),
+    );
+  }
+  const highTag = {
+    class: ASN1Class.ContextSpecific,
+    tag: 40,
+    form: ASN1Form.Primitive,
+    contents: () => new Uint8Array(1),
+  };
+  assert.throws(() => elementTree(highTag), RangeError);
 });
 
 Deno.test("unsignedInteger: byte for byte what ASN1Integer encodes for the same number", () => {

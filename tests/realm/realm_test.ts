@@ -43,6 +43,15 @@ Deno.test("constant-time comparison is exact and length-safe", () => {
   assert.equal(secretsEqual("a", "ab"), false);
   assert.equal(secretsEqual("", ""), true);
   assert.equal(secretsEqual("é", "e\u0301"), false);
+  // The candidate is read to its own length against the secret repeated: a repetition, a prefix or an
+  // extension of the secret is still a different secret.
+  assert.equal(secretsEqual("abab", "ab"), false);
+  assert.equal(secretsEqual("ab", "abab"), false);
+  assert.equal(secretsEqual("a", ""), false);
+  assert.equal(secretsEqual("", "a"), false);
+  assert.equal(secretsEqual("estpass", "estpasS"), false);
+  assert.equal(secretsEqual("pässwörd\u{1F511}", "pässwörd\u{1F511}"), true);
+  assert.equal(secretsEqual("pässwörd\u{1F511}", "pässwörd\u{1F512}"), false);
 });
 
 Deno.test("basic credentials: parsed from any case of the scheme, colon in password kept", () => {
@@ -54,6 +63,11 @@ Deno.test("basic credentials: parsed from any case of the scheme, colon in passw
   assert.deepEqual(parseBasicAuthorization(`bAsIc  ${btoa("u:p:q")} `), { username: "u", password: "p:q" });
   assert.deepEqual(parseBasicAuthorization(header("ünï:cödé")), { username: "ünï", password: "cödé" });
   assert.deepEqual(parseBasicAuthorization(header(":")), { username: "", password: "" });
+  // Padding is optional.
+  assert.deepEqual(parseBasicAuthorization(`Basic ${btoa("u:pw").replace(/=+$/, "")}`), {
+    username: "u",
+    password: "pw",
+  });
 });
 
 Deno.test("basic credentials: absent, other schemes and malformed values are null", () => {

@@ -19,6 +19,7 @@ import {
   der,
   type DerPart,
   type DerTree,
+  elementTree,
   encodeTree,
   OCTET_STRING,
   SEQUENCE,
@@ -141,7 +142,7 @@ export class LeafIssuer {
     const extensions: DerPart[] = [
       END_ENTITY,
       this.#keyUsage(req.ocspNoCheck ? x509.KeyUsageFlags.digitalSignature : keyUsageFor(req.publicKey.kind)),
-      extension(SKI_TYPE, false, der(new ASN1OctetString(keyId))),
+      extension(SKI_TYPE, false, elementTree(new ASN1OctetString(keyId))),
       this.#authorityKeyId,
       ...this.#publication,
     ];
@@ -155,12 +156,12 @@ export class LeafIssuer {
     // The TBS and then the certificate are each encoded in one buffer (see encodeTree).
     const tbs = encodeTree(treeOf(SEQUENCE, [
       VERSION_3,
-      der(
+      elementTree(
         unsignedInteger(Uint8Array.fromHex(req.serialHex.length % 2 ? `0${req.serialHex}` : req.serialHex)),
       ),
       this.#signatureAlgorithm,
       this.#issuer,
-      treeOf(SEQUENCE, [der(timeOf(notBefore)), der(timeOf(notAfter))]),
+      treeOf(SEQUENCE, [elementTree(timeOf(notBefore)), elementTree(timeOf(notAfter))]),
       req.subjectDer,
       req.publicKey.spki,
       treeOf(contextTag(3), [treeOf(SEQUENCE, extensions)]),

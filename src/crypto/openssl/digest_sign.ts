@@ -47,13 +47,22 @@ const DIGEST_BYTES: Readonly<Record<HashName, number>> = {
   "SHA-512": 64,
 };
 
-/** The `hash` digest of `data` in one call (EVP_Digest); throws an OpensslError when libcrypto fails. */
-export function messageDigest(
+/**
+ * Where `scratchDigest` writes. Every new buffer is memory outside the JS heap that the collector must track
+ * and free (about a microsecond each here), and a digest is used at once, in the next libcrypto call.
+ */
+const digestScratch = new Uint8Array(64);
+
+/**
+ * The `hash` digest of `data` in one call (EVP_Digest), in a buffer the next call overwrites: pass it straight
+ * to libcrypto, never keep it. Throws an OpensslError when libcrypto fails.
+ */
+export function scratchDigest(
   lib: LibcryptoSymbols,
   hash: HashName,
   data: Uint8Array<ArrayBuffer>,
 ): Uint8Array<ArrayBuffer> {
-  const digest = new Uint8Array(DIGEST_BYTES[hash]);
+  const digest = digestScratch.subarray(0, DIGEST_BYTES[hash]);
   if (lib.EVP_Digest(data, BigInt(data.byteLength), digest, null, digestOf(lib, hash), null) !== 1) {
     failure(lib, "digesting");
   }
@@ -124,12 +133,16 @@ export function signatureOf(
   maxSize: number,
   sign: (signature: Uint8Array<ArrayBuffer>, length: BigUint64Array<ArrayBuffer>) => number,
 ): Uint8Array<ArrayBuffer> {
-  const signature = new Uint8Array(maxSize);
-  const length = new OutSlot();
-  length.slot[0] = BigInt(maxSize);
-  if (sign(signature, length.slot) !== 1) failure(lib, "signing");
-  return signature.subarray(0, length.size()).slice();
+  if (signatureScratch.byteLength < maxSize) signatureScratch = new Uint8Array(maxSize);
+  const signature = signatureScratch.subarray(0, maxSize);
+  signatureLength.slot[0] = BigInt(maxSize);
+  if (sign(signature, signatureLength.slot) !== 1) failure(lib, "signing");
+  return signature.slice(0, signatureLength.size());
 }
+
+/** Where `signatureOf` has libcrypto write (grown to the largest signature asked for), and the length. */
+let signatureScratch = new Uint8Array(512);
+const signatureLength = new OutSlot();
 
 /** True when `signature` (OpenSSL's encoding) is valid for `data`; false for any failure. */
 export function digestVerify(

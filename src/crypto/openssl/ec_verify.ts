@@ -10,7 +10,7 @@
  */
 
 import type { EcCurve } from "./pkey_codec.ts";
-import { type HashName, messageDigest } from "./digest_sign.ts";
+import { type HashName, scratchDigest } from "./digest_sign.ts";
 import { drainErrors } from "./error_queue.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
 
@@ -72,7 +72,7 @@ export function verifyEcdsa(
   try {
     if (lib.EC_KEY_set_group(key, group) !== 1) return failed(lib);
     if (lib.EC_KEY_oct2key(key, point, BigInt(point.byteLength), null) !== 1) return failed(lib);
-    const digest = messageDigest(lib, hash, data);
+    const digest = scratchDigest(lib, hash, data);
     const verified = lib.ECDSA_verify(0, digest, digest.byteLength, signature, signature.byteLength, key);
     return verified === 1 || failed(lib);
   } catch {

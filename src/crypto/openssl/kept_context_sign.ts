@@ -1,4 +1,4 @@
-import { digestOf, type HashName, messageDigest, signatureOf } from "./digest_sign.ts";
+import { digestOf, type HashName, scratchDigest, signatureOf } from "./digest_sign.ts";
 import { failure } from "./error_queue.ts";
 import type { PrivateHandle } from "./key_handles.ts";
 import type { LibcryptoSymbols } from "./libcrypto.ts";
@@ -19,7 +19,7 @@ export function signWithKeptContext(
 ): Uint8Array<ArrayBuffer> {
   const md = digestOf(lib, hash);
   const ctx = contextFor(lib, handle, pkey, hash, md);
-  const digest = messageDigest(lib, hash, data);
+  const digest = scratchDigest(lib, hash, data);
   return signatureOf(
     lib,
     maxSize,
