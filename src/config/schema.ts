@@ -7,9 +7,7 @@ import { storeSection } from "./store_schema.ts";
 import { bindAddress, boolean, integer, stringList, text } from "./values.ts";
 import { limitsSection } from "./limits_schema.ts";
 import { DEFAULT_SAN_PATTERNS, sanPatterns, subjectAttributePatterns } from "./name_policy_schema.ts";
-
-/** A label segment: what `/.well-known/est/<label>/...` may carry. */
-export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,63}$/;
+import { LABEL_PATTERN } from "./label_pattern.ts";
 
 const logLevels = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
 

@@ -13,7 +13,10 @@ import { BadRequestError } from "../errors.ts";
 
 export type { Base64Layout };
 
+const PRINTABLE_TEXT = /^[\x20-\x7e\t\r\n\f\v\0]*$/;
 const WHITESPACE_AND_NUL = /[\s\0]+/g;
+/** A PEM armour's dashes, the URL-safe alphabet, or what the standard decoder does not skip (NUL, \v). */
+const NOT_PLAIN_BASE64 = /[-_\0\v]/;
 const BASE64_BODY = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
 /** Decodes a request body to DER; `pemLabels` lists the armour labels accepted. */
@@ -22,12 +25,21 @@ export function decodeRequestBody(
   pemLabels: readonly string[],
 ): Uint8Array<ArrayBuffer> {
   if (body.byteLength === 0) throw new BadRequestError("Empty request body");
-  if (!isPrintableText(body)) {
+  // Read as UTF-8, which copies nothing (a Latin-1 decoder copies its input): a body that is printable ASCII
+  // reads as itself, and any other octet as a character the test below refuses.
+  const text = ascii.decode(body);
+  if (!PRINTABLE_TEXT.test(text)) {
     if (body[0] !== 0x30) throw new BadRequestError("Request body is neither base64 nor DER");
     return body;
   }
-  // Printable text is ASCII, which the UTF-8 decoder reads without copying (a Latin-1 one copies).
-  const text = ascii.decode(body);
+  if (!NOT_PLAIN_BASE64.test(text)) {
+    // Plain base64, as nearly every client sends it: the standard decoder alone, which skips line breaks.
+    // What it refuses, or finds empty, goes through the checks below, which say what is wrong.
+    try {
+      const der = Uint8Array.fromBase64(text, { lastChunkHandling: "loose" });
+      if (der.byteLength > 0) return der;
+    } catch { /* below */ }
+  }
   const [pem] = pemBlocks(text);
   if (pem) {
     if (!pemLabels.includes(pem.label)) {
@@ -38,15 +50,8 @@ export function decodeRequestBody(
   return decodeBase64(text);
 }
 
-const ascii = new TextDecoder();
-
-/** True when every octet is printable ASCII, a tab, a line or page break, or NUL: text, not DER. */
-function isPrintableText(body: Uint8Array): boolean {
-  for (const octet of body) {
-    if ((octet < 0x20 || octet > 0x7e) && !(octet >= 0x09 && octet <= 0x0d) && octet !== 0) return false;
-  }
-  return true;
-}
+// ignoreBOM keeps a byte order mark as a character, which then makes the body not text.
+const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** Decodes liberal base64: whitespace and NULs ignored, "+/" or "-_", padding optional. */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

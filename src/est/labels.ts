@@ -6,7 +6,7 @@
  */
 
 import type { Backend, IssuanceSettings } from "../backend/backend.ts";
-import { LABEL_PATTERN } from "../config/schema.ts";
+import { LABEL_PATTERN } from "../config/label_pattern.ts";
 import type { Base64Layout, LabelPolicy, Settings } from "../config/settings.ts";
 import type { IdentityNamePolicy } from "../authz/user_name_rules.ts";
 import { NotFoundError } from "../errors.ts";

@@ -9,8 +9,8 @@ export function base64Response(
   layout: Base64Layout,
   status = 200,
 ): Response {
-  // Base64 is ASCII: its length is its size. Given as text, node:http sends it in one write with the
-  // header block, where bytes would be a second buffer and a second chunk.
+  // Base64 is ASCII, so its length is its size; given as text it needs no buffer of its own here
+  // (node:http encodes it as it writes).
   const body = encodeResponseBody(der, layout);
   return new Response(body, {
     status,

@@ -35,6 +35,30 @@ Deno.test("codec: url-safe alphabet, missing padding and a trailing NUL (libest)
   assert.deepEqual(decodeBase64(`${standard}\0`), odd);
 });
 
+Deno.test("codec: whole bodies in every liberal form give the same DER, whichever decoder reads them", () => {
+  const unpadded = b64.replace(/=+$/, "");
+  assert.notEqual(unpadded, b64, "the sample needs padding to drop");
+  for (
+    const body of [
+      unpadded, // the standard decoder, loosely
+      `${unpadded}\n`,
+      b64.replaceAll("+", "-").replaceAll("/", "_"), // the URL-safe alphabet
+      `${b64}\0`, // libest's trailing NUL
+      b64.replace(/.{64}/g, "$&\v"), // a line break the standard decoder does not skip
+      `${b64.slice(0, 8)} \r\n ${b64.slice(8)}`,
+    ]
+  ) {
+    assert.deepEqual(decodeRequestBody(enc(body), LABELS), der, JSON.stringify(body.slice(0, 20)));
+  }
+  // A byte order mark is not text: the body is neither base64 nor DER, as without the fast path.
+  rejects400(
+    () => decodeRequestBody(new Uint8Array([0xef, 0xbb, 0xbf, ...enc(b64)]), LABELS),
+    /neither base64 nor DER/,
+  );
+  // Padding the standard decoder refuses is read loosely by the checks behind it, as before it.
+  assert.deepEqual(decodeRequestBody(enc(`${b64}=`), LABELS), der);
+});
+
 Deno.test("codec: a PEM-armoured CSR is accepted, other armour refused", () => {
   const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${
     b64.replace(/.{64}/g, "$&\n")
