@@ -14,7 +14,14 @@ import {
   type SideBySide,
   writeResults,
 } from "./lib/report.ts";
-import { alternate, type LoadTarget, type LoadWindow, measureWindow } from "./lib/side_by_side.ts";
+import {
+  alternate,
+  atOnce,
+  type LoadTarget,
+  type LoadWindow,
+  measureWindow,
+  pooledCpuUsPerRequest,
+} from "./lib/side_by_side.ts";
 import {
   BENCH_USER,
   delay,
@@ -176,11 +183,25 @@ async function versusPeer(server: ServerProcess, peer: GoPeer): Promise<SideBySi
   windows.forEach(logWindow);
   const ours = windows.filter((w) => w.name === "this server");
   const go = windows.filter((w) => w.name === "Go server");
+  const both = await atOnce([targetOf(server), goTarget], {
+    script: enrollScript,
+    dir: work,
+    connections: 32,
+    seconds: seconds(8),
+    rounds: quick ? 1 : PEER_ROUNDS,
+  });
+  both.flat().forEach(logWindow);
   return {
     rounds: ours.length,
     windows: windows.map((w) => ({ name: w.name, run: keepAliveRun(w), rssPeak: w.rssPeak })),
     ours: keepAliveRun(medianWindow(ours)),
     go: keepAliveRun(medianWindow(go)),
+    atOnce: {
+      connections: 32,
+      windows: both.map((round) => round.map((w) => ({ name: w.name, run: keepAliveRun(w) }))),
+      oursCpuUsPerRequest: pooledCpuUsPerRequest(both, "this server"),
+      goCpuUsPerRequest: pooledCpuUsPerRequest(both, "Go server"),
+    },
   };
 }
 

@@ -14,6 +14,14 @@ export interface SideBySide {
   /** The median window (by throughput) of each. */
   ours: KeepAliveRun;
   go: KeepAliveRun;
+  /** Both under load at the same time (see atOnce in bench/lib/side_by_side.ts). */
+  atOnce?: {
+    connections: number;
+    windows: { name: string; run: KeepAliveRun }[][];
+    /** CPU µs per enrollment over every window of each, pooled. */
+    oursCpuUsPerRequest: number;
+    goCpuUsPerRequest: number;
+  };
 }
 
 /** Everything measured for one server configuration. */
@@ -136,8 +144,39 @@ function sideBySideLines(r: BenchResults): string[] {
         : "–"
     } |`,
     "",
+    ...atOnceLines(s),
   ];
   return lines;
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/** Both servers under load at once: every round, then the CPU per enrollment pooled over the rounds. */
+function atOnceLines(s: SideBySide): string[] {
+  const a = s.atOnce;
+  if (!a) return [];
+  return [
+    "Then both at once, each with its own wrk (1 thread, " +
+    `${a.connections} connections), in ${
+      plural(a.windows.length, "window")
+    }: whatever else the machine does in a window`,
+    "costs both alike, so CPU per enrollment compares more steadily than across alternating windows. They share",
+    "the cores, so these rates are each server's beside the other, not alone.",
+    "",
+    "| window | server | enrollments/s | CPU µs per enrollment | cores used |",
+    "| ---: | --- | ---: | ---: | ---: |",
+    ...a.windows.flatMap((round, i) =>
+      round.map((w) =>
+        `| ${i + 1} | ${w.name} | ${n0(w.run.requestsPerSecond)} | ${cpu(w.run)} | ${cores(w.run)} |`
+      )
+    ),
+    "",
+    `CPU µs per enrollment over ${plural(a.windows.length, "window")}: this server ${
+      n0(a.oursCpuUsPerRequest)
+    }, ` +
+    `Go server ${n0(a.goCpuUsPerRequest)}, ratio ${ratio(a.oursCpuUsPerRequest / a.goCpuUsPerRequest)}.`,
+    "",
+  ];
 }
 
 /** How a run is named in the tables: CA key, provider, and the V8 limits it ran with. */
@@ -280,7 +319,13 @@ function targetLines(r: BenchResults): string[] {
       side?.ours.cpuUsPerRequest && side.go.cpuUsPerRequest && r.goPeer
         ? `${n0(side.ours.cpuUsPerRequest)} µs vs ${n0(side.go.cpuUsPerRequest)} µs (${
           ratio(side.ours.cpuUsPerRequest / side.go.cpuUsPerRequest)
-        })`
+        })${
+          side.atOnce
+            ? `; both at once ${n0(side.atOnce.oursCpuUsPerRequest)} µs vs ${
+              n0(side.atOnce.goCpuUsPerRequest)
+            } µs (${ratio(side.atOnce.oursCpuUsPerRequest / side.atOnce.goCpuUsPerRequest)})`
+            : ""
+        }`
         : k64?.cpuUsPerRequest
         ? `${n0(k64.cpuUsPerRequest)} µs; no Go server in this run`
         : "–",

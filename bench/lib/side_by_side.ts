@@ -23,7 +23,7 @@ export interface LoadWindow {
 /** Drives `target` with wrk for `seconds`, accounting the server's CPU from /proc over the same window. */
 export async function measureWindow(
   target: LoadTarget,
-  options: { script: string; dir: string; connections: number; seconds: number },
+  options: { script: string; dir: string; connections: number; seconds: number; threads?: number },
 ): Promise<LoadWindow> {
   let rssPeak = target.rss();
   const sampler = setInterval(() => rssPeak = Math.max(rssPeak, target.rss()), 200);
@@ -77,4 +77,38 @@ export async function alternate(
     for (const target of order) windows.push(await measureWindow(target, options));
   }
   return windows;
+}
+
+/** The windows of every target in one round of `atOnce`. */
+export type AtOnceRound = LoadWindow[];
+
+/**
+ * Loads every target at the same time, each with its own wrk (one thread, `connections` connections), `rounds`
+ * windows long, accounting each server's CPU over the same window: whatever else the machine is doing then
+ * costs every server alike, so CPU per request compares more steadily than in alternating windows (where the
+ * machine can change between one server's window and the next). The servers share the cores, so the
+ * throughput of each says how it fares beside the other, not what it does alone.
+ */
+export async function atOnce(
+  targets: LoadTarget[],
+  options: { script: string; dir: string; connections: number; seconds: number; rounds: number },
+): Promise<AtOnceRound[]> {
+  const rounds: AtOnceRound[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    rounds.push(
+      await Promise.all(targets.map((target) => measureWindow(target, { ...options, threads: 1 }))),
+    );
+  }
+  return rounds;
+}
+
+/** CPU per request of `name` over all its windows: the CPU summed, divided by the requests summed. */
+export function pooledCpuUsPerRequest(rounds: AtOnceRound[], name: string): number {
+  let cpuUs = 0;
+  let requests = 0;
+  for (const window of rounds.flat().filter((w) => w.name === name)) {
+    cpuUs += window.cpuUsPerRequest * window.wrk.requests;
+    requests += window.wrk.requests;
+  }
+  return cpuUs / Math.max(1, requests);
 }
