@@ -4,7 +4,8 @@ export interface BasicCredentials {
   password: string;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** An octet above 0x7f among the characters `atob` gives (one per octet). */
+const NON_ASCII = /[\x80-\xff]/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses an Authorization header; null when absent, not Basic, or malformed. */
@@ -15,7 +16,7 @@ export function parseBasicAuthorization(header: string | null | undefined): Basi
   try {
     // One character per octet; ASCII (nearly every credential) is already its UTF-8 text.
     const octets = atob(m[1]);
-    decoded = ASCII.test(octets) ? octets : utf8.decode(Uint8Array.from(octets, (c) => c.charCodeAt(0)));
+    decoded = NON_ASCII.test(octets) ? utf8.decode(Uint8Array.from(octets, (c) => c.charCodeAt(0))) : octets;
   } catch {
     return null;
   }
