@@ -134,14 +134,12 @@ function writeHeader(out: Uint8Array<ArrayBuffer>, at: number, identifier: numbe
 /**
  * DER of one element: its contents octets as @oslojs/asn1 encodes them
  * (integers, times, strings, identifiers), under the identifier and length
- * written as `constructed` writes them.
+ * written as `constructed` writes them (its tree, encoded alone). Elements
+ * made for every request are parts of a larger tree instead (`elementTree`).
  */
 export function der(element: ASN1Encodable): Uint8Array<ArrayBuffer> {
   if (element.tag >= LOW_TAG_LIMIT) return encodeASN1(element) as Uint8Array<ArrayBuffer>;
-  const contents = element.contents();
-  const out = new Uint8Array(1 + lengthOctets(contents.byteLength) + contents.byteLength);
-  out.set(contents, writeHeader(out, 0, identifierOf(element, element.form), contents.byteLength));
-  return out;
+  return encodeTree(elementTree(element));
 }
 
 /**
