@@ -83,6 +83,8 @@ const seconds = (full: number) => (quick ? 1 : full);
 const WARMUP_SECONDS = 30;
 /** Alternating windows of this server and the Go server. */
 const PEER_ROUNDS = 3;
+/** Connections each server gets when both are loaded at once (64 between them, as in the alternating windows). */
+const AT_ONCE_CONNECTIONS = 32;
 const count = (full: number) => (quick ? Math.ceil(full / 10) : full);
 
 const benchDir = import.meta.dirname!;
@@ -186,7 +188,7 @@ async function versusPeer(server: ServerProcess, peer: GoPeer): Promise<SideBySi
   const both = await atOnce([targetOf(server), goTarget], {
     script: enrollScript,
     dir: work,
-    connections: 32,
+    connections: AT_ONCE_CONNECTIONS,
     seconds: seconds(8),
     rounds: quick ? 1 : PEER_ROUNDS,
   });
@@ -197,7 +199,7 @@ async function versusPeer(server: ServerProcess, peer: GoPeer): Promise<SideBySi
     ours: keepAliveRun(medianWindow(ours)),
     go: keepAliveRun(medianWindow(go)),
     atOnce: {
-      connections: 32,
+      connections: AT_ONCE_CONNECTIONS,
       windows: both.map((round) => round.map((w) => ({ name: w.name, run: keepAliveRun(w) }))),
       oursCpuUsPerRequest: pooledCpuUsPerRequest(both, "this server"),
       goCpuUsPerRequest: pooledCpuUsPerRequest(both, "Go server"),
