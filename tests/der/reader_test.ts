@@ -85,6 +85,11 @@ Deno.test("der reader: directory strings in every encoding X.509 names use", () 
   assert.equal(text(new asn1js.UniversalString({ value: "𝔘nicode" })), "𝔘nicode");
   assert.equal(text(new asn1js.Integer({ value: 1 })), undefined);
   assert.equal(directoryStringOf(readDer(Uint8Array.fromHex("0c02c328"))), undefined, "invalid UTF-8");
+  // ASCII UTF8Strings take the path without the fatal decoder: control characters come through as they are
+  // (for the name checks to judge), long ones whole, and one octet above 0x7f sends the string to the decoder.
+  assert.equal(directoryStringOf(readDer(Uint8Array.fromHex("0c0361006a"))), "a\0j");
+  assert.equal(text(new asn1js.Utf8String({ value: "y".repeat(10_000) })), "y".repeat(10_000));
+  assert.equal(directoryStringOf(readDer(Uint8Array.fromHex("0c0361ff6a"))), undefined, "0xff is not UTF-8");
   assert.equal(
     directoryStringOf(readDer(Uint8Array.fromHex("1c03000000"))),
     undefined,
