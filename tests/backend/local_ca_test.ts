@@ -113,12 +113,21 @@ Deno.test("local CA: the issued certificate follows the profile and is recorded"
   store.close();
 });
 
-Deno.test("local CA: serials are unique random 126-bit values", async () => {
+Deno.test("local CA: serials are unique, in the order they were issued, and name the issuing millisecond", async () => {
   const ca = await LocalCaBackend.open(base, await freshStateDir());
   const csr = await csrFor("/CN=alice");
-  const serials = new Set<string>();
-  for (let i = 0; i < 20; i++) serials.add((await ca.enroll(csr, ctx)).serialHex);
-  assert.equal(serials.size, 20);
+  const serials: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const before = Date.now();
+    const { serialHex, der } = await ca.enroll(csr, ctx);
+    assert.equal(new x509.X509Certificate(der).serialNumber.toLowerCase(), serialHex);
+    const millisecond = Number.parseInt(serialHex.slice(0, 12), 16) - 0x40 * 2 ** 40; // the first octet's 0x40 off
+    assert.ok(millisecond >= before && millisecond <= Date.now());
+    serials.push(serialHex);
+  }
+  assert.equal(new Set(serials).size, 20);
+  const milliseconds = serials.map((s) => s.slice(0, 12));
+  assert.deepEqual(milliseconds.toSorted(), milliseconds);
   assert.equal(await ca.issuedCount(), 20);
   await ca.close();
 });

@@ -15,7 +15,7 @@ import {
   keyAlgorithm,
   samePublicKey,
 } from "./key_algorithms.ts";
-import { randomSerialHex } from "./serial.ts";
+import { newSerialHex } from "./serial.ts";
 
 const log = getLogger(["est", "local-ca"]);
 
@@ -87,7 +87,7 @@ async function loadOrCreateStateCa(crypto: Crypto, config: LocalCaConfig, dir: s
   const keys = await crypto.subtle.generateKey(algorithm.generate, true, ["sign", "verify"]) as CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerialHex(),
+    serialNumber: newSerialHex(),
     name: new x509.Name(config.subject, SUBJECT_NAMES),
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + config.caValidityDays * 86_400_000),

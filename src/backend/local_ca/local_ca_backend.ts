@@ -15,7 +15,7 @@ import { SqliteIssuanceStore } from "./sqlite_issuance_store.ts";
 import { toPem } from "../../encoding/pem.ts";
 import { exportPrivateKeyPem, ownKeyAlgorithm } from "./key_algorithms.ts";
 import { type IssuedLeaf, LeafIssuer, type LeafRequest, type PublicationUrls } from "./leaf_certificate.ts";
-import { randomSerialHex } from "./serial.ts";
+import { newSerialHex } from "./serial.ts";
 
 /** A certificate for this server's own TLS listener. */
 export interface ServerTlsMaterial {
@@ -43,7 +43,7 @@ export class LocalCaBackend implements Backend {
   static async open(
     config: LocalCaConfig,
     stateDir: string,
-    serials: () => string = randomSerialHex,
+    serials: () => string = newSerialHex,
     crypto: Crypto = globalThis.crypto,
     store?: IssuanceStore,
   ): Promise<LocalCaBackend> {
@@ -201,7 +201,7 @@ export class LocalCaBackend implements Backend {
     if (this.ca.cert.notAfter.getTime() <= Date.now()) {
       throw new UnavailableError("The CA certificate has expired");
     }
-    // Serials are random (126 bits); the store's key on them is what keeps them unique.
+    // Serials carry 80 random bits; the store's key on them is what keeps them unique.
     for (let attempt = 1;; attempt++) {
       const serial = this.serials();
       const leaf = await this.issuer.issue({
