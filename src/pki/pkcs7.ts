@@ -17,20 +17,29 @@ function oid(dotted: string): Uint8Array<ArrayBuffer> {
 }
 
 /** Encodings already made, per chain array (the backends hand out the same array while the chain is the same). */
-const encoded = new WeakMap<readonly Uint8Array<ArrayBuffer>[], Uint8Array<ArrayBuffer>>();
+const chainEncodings = new WeakMap<readonly Uint8Array<ArrayBuffer>[], Uint8Array<ArrayBuffer>>();
 
 /**
  * Encodes a degenerate ("certs-only") CMS SignedData holding `certificates`
  * (RFC 7030 §4.1.3, RFC 5652): version 1, no digest algorithms, no content,
  * no signers. The certificates are embedded as they are, in the order given.
- * The result is shared between calls with the same array: do not modify it.
  */
 export function encodeCertsOnly(certificates: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
-  const known = encoded.get(certificates);
-  if (known) return known;
-  const contentInfo = certificates.length === 1 ? framed(certificates[0]) : encodeStructure(certificates);
-  encoded.set(certificates, contentInfo);
-  return contentInfo;
+  return certificates.length === 1 ? framed(certificates[0]) : encodeStructure(certificates);
+}
+
+/**
+ * `encodeCertsOnly` of a CA chain, made once per chain array and shared between
+ * calls with the same array (do not modify it): /cacerts answers the same chain
+ * every time, while an enrollment's answer is encoded once and never again.
+ */
+export function encodeChainCertsOnly(chain: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
+  let encoded = chainEncodings.get(chain);
+  if (encoded === undefined) {
+    encoded = encodeCertsOnly(chain);
+    chainEncodings.set(chain, encoded);
+  }
+  return encoded;
 }
 
 function encodeStructure(certificates: readonly Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import assert from "node:assert/strict";
 import * as x509 from "@peculiar/x509";
 import * as pkijs from "pkijs";
-import { encodeCertsOnly } from "../../src/pki/pkcs7.ts";
+import { encodeCertsOnly, encodeChainCertsOnly } from "../../src/pki/pkcs7.ts";
 import { decodeCertsOnly } from "../../src/pki/pkcs7_decode.ts";
 import { makeOpensslCa } from "../support/pki.ts";
 import { runOk } from "../support/tools.ts";
@@ -81,11 +81,23 @@ Deno.test("pkcs7: byte for byte what pkijs encodes, for one certificate, a chain
   }
 });
 
-Deno.test("pkcs7: the same chain array is encoded once; another array is encoded anew", async () => {
+Deno.test("pkcs7: a CA chain array is encoded once; another array is encoded anew", async () => {
   const chain = [await derOf(root.certPath)];
-  assert.equal(encodeCertsOnly(chain), encodeCertsOnly(chain));
+  assert.equal(encodeChainCertsOnly(chain), encodeChainCertsOnly(chain));
+  assert.deepEqual(encodeChainCertsOnly(chain), encodeCertsOnly(chain));
   const other = [await derOf(sub.certPath)];
-  assert.notDeepEqual(encodeCertsOnly(other), encodeCertsOnly(chain));
+  assert.notDeepEqual(encodeChainCertsOnly(other), encodeChainCertsOnly(chain));
+  const twoCertificates = [await derOf(sub.certPath), await derOf(root.certPath)];
+  assert.equal(encodeChainCertsOnly(twoCertificates), encodeChainCertsOnly(twoCertificates));
+  assert.deepEqual(encodeChainCertsOnly(twoCertificates), pkijsCertsOnly(twoCertificates));
+});
+
+Deno.test("pkcs7: an enrollment's answer is encoded afresh each time, so no encoding is kept for it", async () => {
+  const answer = [await derOf(sub.certPath)];
+  const first = encodeCertsOnly(answer);
+  const second = encodeCertsOnly(answer);
+  assert.notEqual(first, second);
+  assert.deepEqual(first, second);
 });
 
 Deno.test("pkcs7: one certificate goes into a frame kept per length; each keeps its own bytes", async () => {

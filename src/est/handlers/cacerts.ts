@@ -3,7 +3,7 @@ import { NotFoundError } from "../../errors.ts";
 import type { EstEnv } from "../env.ts";
 import { responseLayout } from "../labels.ts";
 import { MEDIA } from "../media_types.ts";
-import { encodeCertsOnly } from "../../pki/pkcs7.ts";
+import { encodeChainCertsOnly } from "../../pki/pkcs7.ts";
 import { base64Response } from "../responses.ts";
 
 /** GET /cacerts: the CA chain as a certs-only PKCS#7; no authentication. */
@@ -12,7 +12,7 @@ export async function caCertsHandler(c: Context<EstEnv>): Promise<Response> {
   const chain = await services.backend.caCerts(c.get("label"));
   if (chain.length === 0) throw new NotFoundError("Certificate chain for CA not available");
   return base64Response(
-    encodeCertsOnly(chain),
+    encodeChainCertsOnly(chain),
     MEDIA.caCerts,
     responseLayout(c.get("labelPolicy"), services.settings.layout),
   );
