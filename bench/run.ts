@@ -32,6 +32,7 @@ import {
   writeBenchConfig,
 } from "./lib/server_process.ts";
 import { luaScript, runWrk } from "./lib/wrk.ts";
+import { ensureBuild } from "../tools/build.ts";
 
 /**
  * The load benchmark (`deno task bench` runs it, then the micro-benchmarks):
@@ -54,6 +55,11 @@ const { values } = parseArgs({
 const quick = values.quick;
 const provider = values.provider as Provider;
 type Provider = "auto" | "openssl" | "webcrypto";
+
+/** What `deno task start` runs: the build of the sources (made here when there is none yet). */
+const ENTRY = (await ensureBuild()).main;
+const SOURCES = new URL("../main.ts", import.meta.url).pathname;
+const BUILD_TOOL = new URL("../tools/build.ts", import.meta.url).pathname;
 
 /** The Deno options of `deno task start` (its V8 heap limits): what the default rows run with. */
 const START_ARGS = startTaskDenoArgs();
@@ -116,16 +122,35 @@ async function startupTimes(
   port: number,
   restarts: number,
   denoArgs: string[],
+  main = ENTRY,
 ): Promise<{ first: number; existing: number[] }> {
-  const first = await startServerProcess(dir, port, denoArgs);
+  const first = await startServerProcess(dir, port, denoArgs, {}, main);
   await first.stop();
   const existing: number[] = [];
   for (let i = 0; i < restarts; i++) {
-    const server = await startServerProcess(dir, port, denoArgs);
+    const server = await startServerProcess(dir, port, denoArgs, {}, main);
     existing.push(server.startupMs);
     await server.stop();
   }
   return { first: first.startupMs, existing };
+}
+
+/** Wall times of `deno run -A tools/build.ts --print-main` with the build up to date: what `deno task start` runs first. */
+async function buildCheckTimes(count: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", BUILD_TOOL, "--print-main"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    times.push(performance.now() - started);
+    if (new TextDecoder().decode(out.stdout).trim() !== ENTRY) {
+      throw new Error("the build check named another entry");
+    }
+  }
+  return times;
 }
 
 function targetOf(server: ServerProcess): LoadTarget {
@@ -221,13 +246,17 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
   const dir = join(work, `${caKey}-${provider}-${crypto.randomUUID().slice(0, 8)}`);
   const port = freePort();
   await writeBenchConfig(dir, { keyType: caKey, provider, port, workers: variant.workers });
-  const startup = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
+  const startup: ServerRun["startup"] = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
+  if (full) {
+    startup.fromSources = (await startupTimes(dir, port, 3, denoArgs, SOURCES)).existing;
+    startup.buildCheck = await buildCheckTimes(3);
+  }
   log(
     `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
       startup.existing.map((m) => m.toFixed(0)).join(", ")
     } ms`,
   );
-  const server = await startServerProcess(dir, port, denoArgs);
+  const server = await startServerProcess(dir, port, denoArgs, {}, ENTRY);
   try {
     await delay(1000);
     const rssIdle = server.rss();

@@ -32,7 +32,11 @@ export interface ServerRun {
   denoArgs: string[];
   /** Listener threads sharing the port. */
   workers: number;
-  startup: { first: number; existing: number[] };
+  /**
+   * Milliseconds to ready: from the build `deno task start` runs (first start, then with state); for the
+   * default configuration also from the sources (main.ts) and the build check `deno task start` runs first.
+   */
+  startup: { first: number; existing: number[]; fromSources?: number[]; buildCheck?: number[] };
   rss: { idle: number; underLoad: number; afterLoad: number; idleConnections?: IdleConnectionsResult };
   keepAlive: KeepAliveRun[];
   newConnection: { sequential?: NewConnectionResult; parallel?: NewConnectionResult };
@@ -209,8 +213,9 @@ export function renderMarkdown(r: BenchResults): string {
       `Deno ${m.deno}; ${m.openssl}; ${m.wrk}.`,
     "",
     "Command: `deno task bench` (that is `deno run -A bench/run.ts` then `deno bench -A bench/`). The server runs as",
-    "its own process, `deno run -A [V8 flags] main.ts serve --config DIR` (by default the V8 flags of",
-    "`deno task start`), on 127.0.0.1 with a local CA, the in-memory realm",
+    "its own process as `deno task start` runs it, `deno run -A [V8 flags] dist/build/DIGEST/main.js serve --config",
+    "DIR` (the build of the sources `deno task build` makes; by default the V8 flags of `deno task start`), on",
+    "127.0.0.1 with a local CA, the in-memory realm",
     "and no external authoriser; clients enroll P-256 CSRs with HTTP Basic. Keep-alive load: wrk with 2 threads",
     "and a Lua script posting the CSRs. New connections: one curl process, a full TLS handshake per request",
     "(`Connection: close`, no session reuse), server certificate verified. RSS is VmRSS of the server process.",
@@ -270,6 +275,21 @@ export function renderMarkdown(r: BenchResults): string {
         }) | ` +
         `${mb(run.rss.idle)} | ${mb(run.rss.underLoad)} | ${mb(run.rss.afterLoad)} | ` +
         `${idle ? `${mb(idle.rssHolding)} (${idle.connections} open)` : "–"} |`,
+    );
+  }
+  for (const run of r.runs.filter((run) => run.startup.fromSources && run.startup.buildCheck)) {
+    const sources = run.startup.fromSources!;
+    const check = run.startup.buildCheck!;
+    lines.push(
+      "",
+      `The same server (${
+        configuration(run)
+      }) started from the sources, \`deno run main.ts serve\`, with state: ` +
+        `${median(sources).toFixed(0)} ms (${sources.map((v) => v.toFixed(0)).join(", ")}). ` +
+        `Before the server, \`deno task start\` runs \`tools/build.ts --print-main\` to find the build: ` +
+        `${median(check).toFixed(0)} ms (${
+          check.map((v) => v.toFixed(0)).join(", ")
+        }) with the build up to date.`,
     );
   }
   const c = r.ceiling;
@@ -347,7 +367,11 @@ function targetLines(r: BenchResults): string[] {
     ],
     [
       "startup to ready ≤ 300 ms with an existing state dir",
-      `${median(run.startup.existing).toFixed(0)} ms`,
+      `${median(run.startup.existing).toFixed(0)} ms${
+        run.startup.buildCheck
+          ? ` (+${median(run.startup.buildCheck).toFixed(0)} ms build check from \`deno task start\`)`
+          : ""
+      }`,
       median(run.startup.existing) <= 300,
     ],
   ];

@@ -1,4 +1,4 @@
-import type * as x509 from "@peculiar/x509";
+import type * as x509 from "../pki/x509.ts";
 import { equalBytes } from "../encoding/bytes.ts";
 import { NAMED_OIDS } from "../pki/oids.ts";
 import type { ParsedCsr } from "../pki/csr.ts";

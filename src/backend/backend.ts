@@ -1,4 +1,4 @@
-import type * as x509 from "@peculiar/x509";
+import type * as x509 from "../pki/x509.ts";
 import type { ParsedCsr } from "../pki/csr.ts";
 import type { CheckResult, Principal } from "../realm/realm.ts";
 

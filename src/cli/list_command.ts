@@ -1,5 +1,3 @@
-// First: @peculiar/x509, which the configuration and store modules may load, needs the Reflect polyfill at load.
-import "reflect-metadata";
 import { parseArgs } from "node:util";
 import type { ListFilter } from "../backend/local_ca/issuance_store.ts";
 import type { StoredRecord } from "../backend/local_ca/issued_store.ts";

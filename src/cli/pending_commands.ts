@@ -1,5 +1,3 @@
-// First: @peculiar/x509, which the configuration and store modules may load, needs the Reflect polyfill at load.
-import "reflect-metadata";
 import { openPendingStore } from "../backend/open_pending_store.ts";
 import type { PendingRecord, PendingStore } from "../backend/pending_store.ts";
 import { loadConfig } from "../config/load.ts";

@@ -6,7 +6,6 @@
  * @module
  */
 
-import "reflect-metadata";
 import { loadSettings } from "../config/boundary.ts";
 import { renderEffectiveConfig } from "../config/effective.ts";
 import { loadConfig } from "../config/load.ts";

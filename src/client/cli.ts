@@ -5,7 +5,6 @@
  *
  * @module
  */
-import "reflect-metadata";
 import { runCaCerts } from "./cacerts.ts";
 import { runCsrAttrs } from "./csrattrs.ts";
 import { runEnroll } from "./enroll.ts";

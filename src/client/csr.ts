@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { equalBytes } from "../encoding/bytes.ts";
 import { ClientFailure, UsageError } from "./errors.ts";
 import type { ClientKey } from "./keys.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { csrForSubject, csrRepeating } from "./csr.ts";
 import { ClientFailure, UsageError } from "./errors.ts";
 import type { ClientIo } from "./io.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { essence, mediaTypeParameter } from "../encoding/media_type.ts";
 import { pemBlocks } from "../encoding/pem.ts";
 import { csrForSubject } from "./csr.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { toPem } from "../encoding/pem.ts";
 import { decodeCertsOnly } from "../pki/pkcs7_decode.ts";
 import { ClientFailure } from "./errors.ts";

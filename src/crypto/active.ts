@@ -8,7 +8,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import type * as Pkijs from "pkijs";
 import type { CryptoProvider, CryptoProviderChoice } from "./provider.ts";
 import { selectCryptoProvider } from "./select_provider.ts";

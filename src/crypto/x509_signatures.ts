@@ -1,5 +1,4 @@
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 
 /** A signature algorithm with everything WebCrypto needs (name, hash, curve, RSA-PSS salt length). */
 export type X509SignatureAlgorithm = Algorithm & {

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type * as x509 from "@peculiar/x509";
+import type * as x509 from "../pki/x509.ts";
 import type { Context } from "hono";
 import type { AuthzData } from "../authz/authorizer.ts";
 import type { LabelPolicy } from "../config/settings.ts";

@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { pemDerOf } from "../encoding/pem.ts";
 import type { CheckResult } from "../realm/realm.ts";
 import * as client from "./prom_client.ts";

@@ -1,5 +1,4 @@
 /// <reference lib="deno.worker" />
-import "reflect-metadata";
 import { type RunningServer, startServer } from "../server.ts";
 import { PortAuditSink } from "./audit_port.ts";
 import { setupLogging } from "./logging.ts";

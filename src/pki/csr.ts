@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.ts";
 import { x509SignaturesOf } from "../crypto/x509_signatures.ts";
 import {
   type CsrKeyPolicyError,

@@ -1,6 +1,6 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.ts";
 import {
   childrenOf,
   type DerNode,

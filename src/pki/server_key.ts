@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as x509 from "@peculiar/x509";
+import * as x509 from "./x509.ts";
 import type { CsrAttrSpec, ServerKeyType } from "../config/schema.ts";
 import { BadRequestError } from "../errors.ts";
 import type { ParsedCsr } from "./csr.ts";

@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { identityNameOf, jssDnString } from "../pki/dn.ts";
 
 /** How a client certificate is named to realms and authorisers. */

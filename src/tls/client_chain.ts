@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import type * as pkijs from "pkijs";
 import { loadPkijs } from "../crypto/active.ts";
 import { ACCEPTED_SIGNATURE_OIDS } from "../pki/csr_signature_algorithm.ts";

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../pki/x509.ts";
 import { samePublicKey } from "../backend/local_ca/key_algorithms.ts";
 import type { LocalCaBackend } from "../backend/local_ca/local_ca_backend.ts";
 import { writeFileAtomic } from "../ops/atomic_file.ts";

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import type { DogtagRaConfig } from "../../config/components.ts";
 import { ConfigError } from "../../config/errors.ts";
 import { pemDerOf, toPem } from "../../encoding/pem.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { BadRequestError, InternalError } from "../../errors.ts";
 
 /** One attribute of a profile input. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 
 /** The local CA as a shared store records it. */
 export interface CaIdentity {

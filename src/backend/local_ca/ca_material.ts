@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import type { LocalCaConfig } from "../../config/components.ts";
 import { ConfigError } from "../../config/errors.ts";
 import { checkIsCa, readCertificates } from "../../config/files/local_ca_files.ts";

@@ -1,6 +1,6 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { type X509SignatureAlgorithm, x509SignaturesOf } from "../../crypto/x509_signatures.ts";
 import type { CaMaterial } from "./ca_material.ts";
 

@@ -13,7 +13,7 @@ import {
   Time,
   Version,
 } from "@peculiar/asn1-x509";
-import type * as x509 from "@peculiar/x509";
+import type * as x509 from "../../pki/x509.ts";
 import type { CaMaterial } from "./ca_material.ts";
 import { CaSigner } from "./ca_signer.ts";
 import type { RevokedEntry } from "./issuance_store.ts";

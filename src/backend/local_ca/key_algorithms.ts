@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import type * as x509 from "@peculiar/x509";
+import type * as x509 from "../../pki/x509.ts";
 import { equalBytes } from "../../encoding/bytes.ts";
 import { toPem } from "../../encoding/pem.ts";
 import type { CaKeyType } from "../../config/components.ts";

@@ -10,7 +10,7 @@ import {
   ASN1UTCTime,
   encodeObjectIdentifier,
 } from "@oslojs/asn1";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { createHash } from "node:crypto";
 import {
   BIT_STRING,

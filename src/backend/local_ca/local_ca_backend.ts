@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import type { LocalCaConfig } from "../../config/components.ts";
 import type { ParsedCsr } from "../../pki/csr.ts";
 import { subjectKeyOf } from "../../pki/csr_key.ts";

@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { createHash } from "node:crypto";
 import { subjectKeyOf } from "../../pki/csr_key.ts";
 import type { CaMaterial } from "./ca_material.ts";

@@ -5,7 +5,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { pemDerOf } from "../../encoding/pem.ts";
 
 /** The DER certificates of a PEM file, or why there are none usable. */

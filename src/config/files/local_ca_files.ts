@@ -7,7 +7,7 @@
 
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { equalBytes } from "../../encoding/bytes.ts";
 import { pemDerOf } from "../../encoding/pem.ts";
 import { ConfigError } from "../errors.ts";

@@ -7,7 +7,7 @@
 
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { isIP } from "node:net";
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import { equalBytes } from "../../encoding/bytes.ts";
 import { pemDerOf } from "../../encoding/pem.ts";
 import type { TlsMaterial } from "../../tls/tls_material.ts";

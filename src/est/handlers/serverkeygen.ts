@@ -1,4 +1,4 @@
-import * as x509 from "@peculiar/x509";
+import * as x509 from "../../pki/x509.ts";
 import type { Context } from "hono";
 import { equalBytes } from "../../encoding/bytes.ts";
 import { BadRequestError, NotImplementedError } from "../../errors.ts";
