@@ -135,6 +135,25 @@ async function startupTimes(
   return { first: first.startupMs, existing };
 }
 
+/** RSS 1 s after ready, started from the build and from the sources in turn, `rounds` times each. */
+async function idleRssBuildAndSources(
+  dir: string,
+  port: number,
+  denoArgs: string[],
+  rounds: number,
+): Promise<{ build: number[]; sources: number[] }> {
+  const rss = { build: [] as number[], sources: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    for (const [key, main] of [["build", ENTRY], ["sources", SOURCES]] as const) {
+      const server = await startServerProcess(dir, port, denoArgs, {}, main);
+      await delay(1000);
+      rss[key].push(server.rss());
+      await server.stop();
+    }
+  }
+  return rss;
+}
+
 /** Wall times of `deno run -A tools/build.ts --print-main` with the build up to date: what `deno task start` runs first. */
 async function buildCheckTimes(count: number): Promise<number[]> {
   const times: number[] = [];
@@ -249,6 +268,7 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
   const startup: ServerRun["startup"] = await startupTimes(dir, port, full ? 3 : 1, denoArgs);
   if (full) {
     startup.fromSources = (await startupTimes(dir, port, 3, denoArgs, SOURCES)).existing;
+    startup.idleRss = await idleRssBuildAndSources(dir, port, denoArgs, 3);
     startup.buildCheck = await buildCheckTimes(3);
   }
   log(

@@ -36,7 +36,14 @@ export interface ServerRun {
    * Milliseconds to ready: from the build `deno task start` runs (first start, then with state); for the
    * default configuration also from the sources (main.ts) and the build check `deno task start` runs first.
    */
-  startup: { first: number; existing: number[]; fromSources?: number[]; buildCheck?: number[] };
+  startup: {
+    first: number;
+    existing: number[];
+    fromSources?: number[];
+    buildCheck?: number[];
+    /** RSS 1 s after ready, from the build and from the sources, started in turn. */
+    idleRss?: { build: number[]; sources: number[] };
+  };
   rss: { idle: number; underLoad: number; afterLoad: number; idleConnections?: IdleConnectionsResult };
   keepAlive: KeepAliveRun[];
   newConnection: { sequential?: NewConnectionResult; parallel?: NewConnectionResult };
