@@ -296,7 +296,12 @@ export function renderMarkdown(r: BenchResults): string {
         `Before the server, \`deno task start\` runs \`tools/build.ts --print-main\` to find the build: ` +
         `${median(check).toFixed(0)} ms (${
           check.map((v) => v.toFixed(0)).join(", ")
-        }) with the build up to date.`,
+        }) with the build up to date.` +
+        (run.startup.idleRss
+          ? ` RSS 1 s after ready, started in turn three times: from the build ${
+            mb(median(run.startup.idleRss.build))
+          }, from the sources ${mb(median(run.startup.idleRss.sources))}.`
+          : ""),
     );
   }
   const c = r.ceiling;
