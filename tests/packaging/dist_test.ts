@@ -51,6 +51,7 @@ Deno.test(
         "lib/deno",
         "lib/deno_dir",
         "app/main.ts",
+        "app/build/main.js",
         "config/server.toml",
         "deploy/systemd/pki-est-server.service",
         "docs/installation.md",
