@@ -35,7 +35,7 @@ await writeBenchConfig(dir, {
 });
 const server = await startServerProcess(dir, port, [
   `--inspect=127.0.0.1:${inspectPort}`,
-  "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc",
+  "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc,--initial-old-space-size=32",
 ]);
 const url = `https://127.0.0.1:${port}/.well-known/est/simpleenroll`;
 const script = enrollmentScript(await makeCsrBodies(dir, 8));
