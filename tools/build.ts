@@ -8,8 +8,8 @@
  * in a few files, and the ES module builds of the packages are used. What
  * runs is the same code; only how it is loaded changes.
  *
- * DIGEST is the SHA-256 of the sources (deno.json, deno.lock, main.ts, src/)
- * and the Deno version: a build is made once per state of the sources, and a
+ * DIGEST is the SHA-256 of the sources (deno.json, deno.lock, main.ts, src/),
+ * of this tool and of the Deno version: a build is made once per state of them, and a
  * build that exists is used as it is. A build is written to a temporary
  * directory and renamed into place, so a start never sees half of one, and
  * builds are never changed in place: a running server keeps loading its own
@@ -32,9 +32,6 @@ export const ENTRY_POINTS: readonly string[] = ["main.ts", ...WORKER_MODULES];
 /** Builds kept in dist/build (the newest, by when they were last used). */
 export const KEPT_BUILDS = 3;
 
-/** Part of the digest: a change in how builds are made makes new ones. */
-const BUILD_FORMAT = "1";
-
 /** The file that says a build is complete (written last, before the rename). */
 const COMPLETE = "BUILD";
 
@@ -44,11 +41,14 @@ const COMPLETE = "BUILD";
  */
 export async function sourceDigest(root: string): Promise<string> {
   const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [encoder.encode(`format ${BUILD_FORMAT}\0deno ${Deno.version.deno}\0`)];
+  const parts: Uint8Array[] = [encoder.encode(`deno ${Deno.version.deno}\0`)];
   const files = [
     "deno.json",
     "deno.lock",
     "main.ts",
+    // How builds are made: a change here makes new ones.
+    "tools/build.ts",
+    "tools/runtime_flags.ts",
     ...filesUnder(join(root, "src")).map((f) => relative(root, f)),
   ];
   for (const file of files.sort()) {

@@ -24,7 +24,8 @@ export const PERMISSION_FLAGS: readonly string[] = [
 ];
 
 /** Heap limits that keep a busy server within a 256 MiB container limit (see docs/operations.md). */
-export const V8_FLAGS = "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc,--initial-old-space-size=32";
+export const V8_FLAGS =
+  "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc,--initial-old-space-size=32";
 
 /** Modules loaded as worker threads, which `deno compile` must be told about. */
 export const WORKER_MODULES: readonly string[] = ["src/ops/worker_thread.ts", "src/ops/audit_thread.ts"];

@@ -29,7 +29,10 @@ Deno.test("build: the digest follows every source file, and nothing else", async
   const added = await sourceDigest(dir);
   assert.notEqual(added, changed, "an added (even empty) file");
   await write(join(dir, "deno.lock"), "{}");
-  assert.notEqual(await sourceDigest(dir), added, "the lock file");
+  const locked = await sourceDigest(dir);
+  assert.notEqual(locked, added, "the lock file");
+  await write(join(dir, "tools", "build.ts"), "// how builds are made\n");
+  assert.notEqual(await sourceDigest(dir), locked, "the build tool");
   await write(join(dir, "README.md"), "not a source");
   await write(join(dir, "tests", "x_test.ts"), "not the server's");
   assert.equal(await sourceDigest(dir), await sourceDigest(dir));
