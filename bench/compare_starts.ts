@@ -22,7 +22,9 @@ const { values, positionals: mains } = parseArgs({
   },
 });
 if (mains.length === 0) throw new Error("name at least one main.ts");
-const flags = ["--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc,--initial-old-space-size=32"];
+const flags = [
+  "--v8-flags=--max-old-space-size=64,--max-semi-space-size=8,--single-threaded-gc,--initial-old-space-size=32",
+];
 const requests = Number(values.requests);
 const work = await Deno.makeTempDir({ prefix: "est-compare-starts-" });
 const dirs = new Map<string, { dir: string; port: number }>();
