@@ -2,7 +2,9 @@
 /**
  * The audit writer thread: the one writer of the audit log when several
  * listener threads serve. Each listener has its own port here, so its
- * appends never wait on another listener's event loop.
+ * appends never wait on another listener's event loop. It also creates the
+ * listener threads for the primary (see AuditWriterThread), which then
+ * reach the primary over ports of their own.
  *
  * @module
  */
@@ -10,8 +12,11 @@
 import { AuditLog } from "./audit_log.ts";
 import type { AuditPortReply, AuditPortRequest } from "./audit_port.ts";
 import type { FromAuditThread, ToAuditThread } from "./audit_writer.ts";
+import type { ToWorker } from "./worker_protocol.ts";
 
 let log: AuditLog | undefined;
+/** The listener threads this thread created, by the primary's id for them. */
+const threads = new Map<number, Worker>();
 
 function post(message: FromAuditThread): void {
   self.postMessage(message);
@@ -29,6 +34,16 @@ function serve(port: MessagePort): void {
   };
 }
 
+function startThread(id: number, primary: MessagePort): void {
+  const thread = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  thread.onerror = (event) => {
+    event.preventDefault();
+    post({ type: "thread-failed", id, message: event.message });
+  };
+  thread.postMessage({ type: "port", port: primary } satisfies ToWorker, [primary]);
+  threads.set(id, thread);
+}
+
 self.onmessage = async (event: MessageEvent<ToAuditThread>) => {
   const message = event.data;
   switch (message.type) {
@@ -41,8 +56,16 @@ self.onmessage = async (event: MessageEvent<ToAuditThread>) => {
       }
     case "port":
       return serve(message.port);
+    case "start-thread":
+      return startThread(message.id, message.port);
+    case "stop-thread":
+      threads.get(message.id)?.terminate();
+      threads.delete(message.id);
+      return;
     case "close":
       await log?.close();
+      for (const thread of threads.values()) thread.terminate();
+      threads.clear();
       return post({ type: "closed" });
   }
 };

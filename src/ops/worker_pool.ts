@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuditWriterThread } from "./audit_writer.ts";
-import type { FromWorker, SharedWithThreads, ToWorker } from "./worker_protocol.ts";
+import type { FromWorker, SharedWithThreads, ThreadLink, ToWorker } from "./worker_protocol.ts";
 
 const log = getLogger(["est", "workers"]);
 
@@ -10,15 +10,31 @@ interface Pending<T> {
   resolve: (value: T) => void;
 }
 
+/** A listener thread the primary creates itself (when there is no audit writer thread to create it). */
+function ownThread(): ThreadLink {
+  const worker = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  return {
+    post: (message, transfer = []) => worker.postMessage(message, transfer),
+    onMessage: (handler) => worker.onmessage = (event: MessageEvent<FromWorker>) => handler(event.data),
+    onError: (handler) =>
+      worker.onerror = (event) => {
+        event.preventDefault();
+        handler(event.message);
+      },
+    terminate: () => worker.terminate(),
+  };
+}
+
 /** One listener thread and the replies it owes. */
 class ListenerThread {
-  readonly worker = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
   readonly #pending = new Map<number, Pending<unknown>>();
   #nextId = 0;
   #closed?: () => void;
 
+  constructor(readonly link: ThreadLink) {}
+
   send(message: ToWorker, transfer: Transferable[] = []): void {
-    this.worker.postMessage(message, transfer);
+    this.link.post(message, transfer);
   }
 
   ask<T>(make: (id: number) => ToWorker): Promise<T> {
@@ -38,12 +54,8 @@ class ListenerThread {
     shared: SharedWithThreads,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(`listener thread failed: ${event.message}`));
-      };
-      this.worker.onmessage = (event: MessageEvent<FromWorker>) => {
-        const message = event.data;
+      this.link.onError((message) => reject(new Error(`listener thread failed: ${message}`)));
+      this.link.onMessage((message) => {
         switch (message.type) {
           case "started":
             return resolve();
@@ -57,7 +69,7 @@ class ListenerThread {
             );
             this.#pending.delete(message.id);
         }
-      };
+      });
       this.send({ type: "start", settings, port, tls, auditPort, shared }, auditPort ? [auditPort] : []);
     });
   }
@@ -65,7 +77,7 @@ class ListenerThread {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.#closed = () => {
-        this.worker.terminate();
+        this.link.terminate();
         resolve();
       };
       this.send({ type: "close" });
@@ -93,11 +105,14 @@ export class WorkerPool {
     audit: AuditWriterThread | undefined,
     shared: SharedWithThreads,
   ): Promise<WorkerPool> {
-    const threads = Array.from({ length: count }, () => new ListenerThread());
+    const threads = Array.from(
+      { length: count },
+      () => new ListenerThread(audit ? audit.startListenerThread() : ownThread()),
+    );
     try {
       await Promise.all(threads.map((t) => t.start(settings, port, tls, audit?.port(), shared)));
     } catch (err) {
-      for (const t of threads) t.worker.terminate();
+      for (const t of threads) t.link.terminate();
       throw err;
     }
     log.info("{listeners} listener threads share the port", { listeners: count + 1, count });

@@ -26,6 +26,8 @@ export type ToWorker =
     shared: SharedWithThreads;
   }
   | { type: "tls"; tls: TlsMaterial }
+  /** From the audit writer thread that started this one: the primary speaks over `port` from now on. */
+  | { type: "port"; port: MessagePort }
   | { type: "reload"; id: number; settings: Settings }
   | { type: "metrics"; id: number }
   | { type: "close" };
@@ -37,3 +39,15 @@ export type FromWorker =
   | { type: "reloaded"; id: number; applied: boolean }
   | { type: "metrics"; id: number; metrics: object[] }
   | { type: "closed" };
+
+/**
+ * How the primary reaches a listener thread: a Worker it created, or one the
+ * audit writer thread created for it (then messages go over a port of their own).
+ */
+export interface ThreadLink {
+  post(message: ToWorker, transfer?: Transferable[]): void;
+  onMessage(handler: (message: FromWorker) => void): void;
+  /** The thread failed with an uncaught error, or could not be started. */
+  onError(handler: (message: string) => void): void;
+  terminate(): void;
+}

@@ -6,16 +6,23 @@ import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 /** A listener thread: runs the server in worker mode and answers the primary. */
 
-function post(message: FromWorker): void {
-  self.postMessage(message);
-}
+/** Where answers go: the primary, directly or over the port it sent (see the "port" message). */
+let post = (message: FromWorker): void => self.postMessage(message);
 
 let server: RunningServer | undefined;
 /** The port the primary bound (configuration may say 0). */
 let port = 0;
 
-self.onmessage = async (event: MessageEvent<ToWorker>) => {
+self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
+  if (message.type !== "port") return handle(message);
+  // Started by the audit writer thread on the primary's behalf: the primary is at the other end of this port.
+  const primary = message.port;
+  post = (answer) => primary.postMessage(answer);
+  primary.onmessage = (from: MessageEvent<ToWorker>) => handle(from.data);
+};
+
+async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case "start":
       try {
@@ -48,4 +55,4 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       await server?.close();
       return post({ type: "closed" });
   }
-};
+}

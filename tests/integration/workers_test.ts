@@ -103,6 +103,30 @@ Deno.test(
   },
 );
 
+Deno.test("workers: with no audit log the primary creates the listener threads itself", opts, async () => {
+  const srv = await startTestServer({ server: { workers: 2 }, audit: { enabled: false } });
+  try {
+    const { csrDer } = await makeCsr(tmp, "/CN=alice");
+    const total = 16;
+    const statuses = await Promise.all(
+      Array.from({ length: total }, () =>
+        curl(`${srv.base}/simpleenroll`, {
+          cacert: srv.caPath,
+          user: ALICE.user,
+          headers: { "Content-Type": "application/pkcs10" },
+          body: csrDer.toBase64(),
+        }).then((r) => r.status)),
+    );
+    assert.deepEqual(statuses, Array(total).fill(200));
+    const key = 'est_requests_total{operation="simpleenroll",label="",status="200"}';
+    assert.equal((await scrape(srv.server.metricsPort!)).get(key), total, "all threads counted");
+    assert.ok(await servedByPrimary(srv) < total, "the other thread took some");
+    assert.equal(await srv.server.reload(), true);
+  } finally {
+    await srv.close();
+  }
+});
+
 /** Requests the primary thread itself answered (the rest went to the other listener thread). */
 async function servedByPrimary(srv: Awaited<ReturnType<typeof startTestServer>>): Promise<number> {
   const own = (await srv.server.metricsJson()) as { name: string; values: { value: number }[] }[];
