@@ -12,26 +12,31 @@ import { tempDir } from "../support/temp.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const tmp = await tempDir({ prefix: "est-workers-" });
 
+/** `total` enrollments at once, every one 200 and counted in the metrics the primary sums over its threads. */
+async function enrollAllOk(srv: Awaited<ReturnType<typeof startTestServer>>, total: number): Promise<void> {
+  const { csrDer } = await makeCsr(tmp, "/CN=alice");
+  const statuses = await Promise.all(
+    Array.from({ length: total }, () =>
+      curl(`${srv.base}/simpleenroll`, {
+        cacert: srv.caPath,
+        user: ALICE.user,
+        headers: { "Content-Type": "application/pkcs10" },
+        body: csrDer.toBase64(),
+      }).then((r) => r.status)),
+  );
+  assert.deepEqual(statuses, Array(total).fill(200));
+  const key = 'est_requests_total{operation="simpleenroll",label="",status="200"}';
+  assert.equal((await scrape(srv.server.metricsPort!)).get(key), total, "all threads counted");
+}
+
 Deno.test(
   "workers: listener threads share the port; one audit writer; metrics summed; reload reaches all",
   opts,
   async () => {
     const srv = await startTestServer({ server: { workers: 2 } });
     try {
-      const { csrDer } = await makeCsr(tmp, "/CN=alice");
       const total = 24;
-      const statuses = await Promise.all(
-        Array.from({ length: total }, () =>
-          curl(`${srv.base}/simpleenroll`, {
-            cacert: srv.caPath,
-            user: ALICE.user,
-            headers: { "Content-Type": "application/pkcs10" },
-            body: csrDer.toBase64(),
-          }).then((r) => r.status)),
-      );
-      assert.deepEqual(statuses, Array(total).fill(200));
-      const key = 'est_requests_total{operation="simpleenroll",label="",status="200"}';
-      assert.equal((await scrape(srv.server.metricsPort!)).get(key), total, "all threads counted");
+      await enrollAllOk(srv, total);
       const own = (await srv.server.metricsJson()) as { name: string; values: { value: number }[] }[];
       const mine = own.find((m) =>
         m.name === "est_requests_total"
@@ -106,20 +111,8 @@ Deno.test(
 Deno.test("workers: with no audit log the primary creates the listener threads itself", opts, async () => {
   const srv = await startTestServer({ server: { workers: 2 }, audit: { enabled: false } });
   try {
-    const { csrDer } = await makeCsr(tmp, "/CN=alice");
     const total = 16;
-    const statuses = await Promise.all(
-      Array.from({ length: total }, () =>
-        curl(`${srv.base}/simpleenroll`, {
-          cacert: srv.caPath,
-          user: ALICE.user,
-          headers: { "Content-Type": "application/pkcs10" },
-          body: csrDer.toBase64(),
-        }).then((r) => r.status)),
-    );
-    assert.deepEqual(statuses, Array(total).fill(200));
-    const key = 'est_requests_total{operation="simpleenroll",label="",status="200"}';
-    assert.equal((await scrape(srv.server.metricsPort!)).get(key), total, "all threads counted");
+    await enrollAllOk(srv, total);
     assert.ok(await servedByPrimary(srv) < total, "the other thread took some");
     assert.equal(await srv.server.reload(), true);
   } finally {
