@@ -21,6 +21,7 @@
  * @module
  */
 import { basename, dirname, join, relative } from "node:path";
+import { concatChunks } from "../src/encoding/bytes.ts";
 import { WORKER_MODULES } from "./runtime_flags.ts";
 
 /** The repository root (this file is in tools/). */
@@ -60,14 +61,7 @@ export async function sourceDigest(root: string): Promise<string> {
     }
     parts.push(encoder.encode(`${file}\0${content.byteLength}\0`), content);
   }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.byteLength;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", concatChunks(parts))).toHex();
 }
 
 function filesUnder(dir: string): string[] {
@@ -103,8 +97,9 @@ export async function ensureBuild(
   const staging = join(outRoot, `.staging-${crypto.randomUUID()}`);
   try {
     await bundle(root, staging);
-    await placeWorkerModules(staging);
-    await checkReflectPolyfillFirst(staging);
+    const output = await outputFiles(staging);
+    await placeWorkerModules(staging, output);
+    checkReflectPolyfillFirst(staging, output);
     await Deno.writeTextFile(join(staging, COMPLETE), `${digest}\n`);
     await Deno.rename(staging, dir).catch(async (err) => {
       // Another start built the same sources meanwhile: theirs is as good.
@@ -150,8 +145,14 @@ async function bundle(root: string, outdir: string): Promise<void> {
   }
 }
 
+/** A JavaScript file of the output, with its text. */
+interface OutputFile {
+  path: string;
+  text: string;
+}
+
 /** The output's JavaScript files, with their text. */
-async function outputFiles(dir: string): Promise<{ path: string; text: string }[]> {
+async function outputFiles(dir: string): Promise<OutputFile[]> {
   const files = filesUnder(dir).filter((f) => f.endsWith(".js"));
   return await Promise.all(files.map(async (path) => ({ path, text: await Deno.readTextFile(path) })));
 }
@@ -160,9 +161,9 @@ async function outputFiles(dir: string): Promise<{ path: string; text: string }[
  * The sources start a thread with `new Worker(new URL("./NAME.ts", import.meta.url))`; in the output that
  * URL is resolved next to the chunk that holds the call. There, NAME.ts loads the thread's entry point.
  */
-async function placeWorkerModules(dir: string): Promise<void> {
+async function placeWorkerModules(dir: string, output: readonly OutputFile[]): Promise<void> {
   const entries = new Map(WORKER_MODULES.map((m) => [basename(m), join(dir, m.replace(/\.ts$/, ".js"))]));
-  for (const { path, text } of await outputFiles(dir)) {
+  for (const { path, text } of output) {
     for (
       const [, name] of text.matchAll(/new Worker\(\s*new URL\(\s*"\.\/([\w-]+\.ts)",\s*import\.meta\.url\)/g)
     ) {
@@ -185,10 +186,8 @@ async function placeWorkerModules(dir: string): Promise<void> {
  * has it, and @peculiar/x509 is reached only through src/pki/x509.ts, which imports the polyfill, so both
  * land in one file. This checks that they did.
  */
-async function checkReflectPolyfillFirst(dir: string): Promise<void> {
-  const users = (await outputFiles(dir)).filter((f) =>
-    f.text.includes("tsyringe requires a reflect polyfill")
-  );
+function checkReflectPolyfillFirst(dir: string, output: readonly OutputFile[]): void {
+  const users = output.filter((f) => f.text.includes("tsyringe requires a reflect polyfill"));
   if (users.length === 0) {
     throw new Error("no output file holds tsyringe: the build is not what this expects");
   }
