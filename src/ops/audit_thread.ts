@@ -12,6 +12,7 @@
 import { AuditLog } from "./audit_log.ts";
 import type { AuditPortReply, AuditPortRequest } from "./audit_port.ts";
 import type { FromAuditThread, ToAuditThread } from "./audit_writer.ts";
+import { newListenerWorker } from "./listener_worker.ts";
 import type { ToWorker } from "./worker_protocol.ts";
 
 let log: AuditLog | undefined;
@@ -35,11 +36,7 @@ function serve(port: MessagePort): void {
 }
 
 function startThread(id: number, primary: MessagePort): void {
-  const thread = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
-  thread.onerror = (event) => {
-    event.preventDefault();
-    post({ type: "thread-failed", id, message: event.message });
-  };
+  const thread = newListenerWorker((message) => post({ type: "thread-failed", id, message }));
   thread.postMessage({ type: "port", port: primary } satisfies ToWorker, [primary]);
   threads.set(id, thread);
 }

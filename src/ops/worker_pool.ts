@@ -2,6 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
 import type { TlsMaterial } from "../tls/tls_material.ts";
 import type { AuditWriterThread } from "./audit_writer.ts";
+import { newListenerWorker } from "./listener_worker.ts";
 import type { FromWorker, SharedWithThreads, ThreadLink, ToWorker } from "./worker_protocol.ts";
 
 const log = getLogger(["est", "workers"]);
@@ -12,15 +13,12 @@ interface Pending<T> {
 
 /** A listener thread the primary creates itself (when there is no audit writer thread to create it). */
 function ownThread(): ThreadLink {
-  const worker = new Worker(new URL("./worker_thread.ts", import.meta.url), { type: "module" });
+  let failed: ((message: string) => void) | undefined;
+  const worker = newListenerWorker((message) => failed?.(message));
   return {
     post: (message, transfer = []) => worker.postMessage(message, transfer),
     onMessage: (handler) => worker.onmessage = (event: MessageEvent<FromWorker>) => handler(event.data),
-    onError: (handler) =>
-      worker.onerror = (event) => {
-        event.preventDefault();
-        handler(event.message);
-      },
+    onError: (handler) => failed = handler,
     terminate: () => worker.terminate(),
   };
 }
