@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureBuild, entryToRun, KEPT_BUILDS, prune, sourceDigest } from "../../tools/build.ts";
-import { defaultConfigCopy } from "../support/installed_server.ts";
+import { defaultConfigCopy, enrollAndVerifyLines } from "../support/installed_server.ts";
 import { freePort } from "../support/server_process.ts";
 import { tempDir } from "../support/temp.ts";
 import { curl } from "../support/curl.ts";
@@ -159,17 +159,7 @@ Deno.test(
       }
       assert.ok(up, `the build did not start both listeners:\n${log.join("")}`);
       const work = await tempDir({ prefix: "est-build-enroll-" });
-      const script = `set -eu
-cd "${work}"
-curl -sfk ${url}/.well-known/est/cacerts | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out ca.pem
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -subj /CN=estuser \\
-  -outform DER 2>/dev/null | openssl base64 -A > req.b64
-for i in 1 2 3 4 5 6; do
-  curl -sf --cacert ca.pem -u estuser:estpass -H 'Content-Type: application/pkcs10' --data-binary @req.b64 \\
-    ${url}/.well-known/est/simpleenroll | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out cert$i.pem
-  openssl verify -CAfile ca.pem cert$i.pem >/dev/null
-done
-echo ENROLLED`;
+      const script = `set -eu\ncd "${work}"\n${enrollAndVerifyLines(url, 6)}\necho ENROLLED`;
       const out = await new Deno.Command("bash", { args: ["-c", script], stdout: "piped", stderr: "piped" })
         .output();
       assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));

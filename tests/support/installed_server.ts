@@ -32,16 +32,27 @@ for i in $(seq 1 150); do
   sleep 0.1
 done
 if [ $up -ne 1 ]; then kill $pid 2>/dev/null || true; cat serve.log >&2; exit 3; fi
-curl -sfk ${url}/.well-known/est/cacerts | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out ca.pem
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -subj /CN=estuser \\
-  -outform DER 2>/dev/null | openssl base64 -A > req.b64
-curl -sf --cacert ca.pem -u estuser:estpass -H 'Content-Type: application/pkcs10' --data-binary @req.b64 \\
-  ${url}/.well-known/est/simpleenroll | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out cert.pem
-openssl verify -CAfile ca.pem cert.pem >/dev/null
-echo "ENROLLED $(openssl x509 -in cert.pem -noout -subject)"
+${enrollAndVerifyLines(url)}
+echo "ENROLLED $(openssl x509 -in cert1.pem -noout -subject)"
 kill -TERM $pid
 code=0
 wait $pid || code=$?
 echo "EXIT $code"
 `;
+}
+
+/**
+ * POSIX sh lines that take the CA chain from the server at `url` (ca.pem), then enroll the demo user
+ * `times` times with curl and openssl as the README shows, each certificate (cert1.pem, cert2.pem ...)
+ * verified against the chain.
+ */
+export function enrollAndVerifyLines(url: string, times = 1): string {
+  return `curl -sfk ${url}/.well-known/est/cacerts | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out ca.pem
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -subj /CN=estuser \\
+  -outform DER 2>/dev/null | openssl base64 -A > req.b64
+for i in $(seq 1 ${times}); do
+  curl -sf --cacert ca.pem -u estuser:estpass -H 'Content-Type: application/pkcs10' --data-binary @req.b64 \\
+    ${url}/.well-known/est/simpleenroll | openssl base64 -d -A | openssl pkcs7 -inform DER -print_certs -out cert$i.pem
+  openssl verify -CAfile ca.pem cert$i.pem >/dev/null
+done`;
 }
