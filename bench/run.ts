@@ -9,6 +9,7 @@ import { type GoPeer, goPeerBinary, startGoPeer } from "./lib/go_peer.ts";
 import {
   type BenchResults,
   describeMachine,
+  type FloorRun,
   type KeepAliveRun,
   type ServerRun,
   type SideBySide,
@@ -32,6 +33,7 @@ import {
   writeBenchConfig,
 } from "./lib/server_process.ts";
 import { luaScript, runWrk } from "./lib/wrk.ts";
+import { startFloorServer } from "./lib/runtime_floor.ts";
 import { ensureBuild } from "../tools/build.ts";
 
 /**
@@ -256,6 +258,54 @@ function medianWindow(windows: LoadWindow[]): LoadWindow {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * The runtime's floor beside a server with `listeners` listener threads (bench/lib/floor_server.ts): its start
+ * (three times), its memory 1 s after ready and under the same 64-connection load, and its CPU per request.
+ */
+async function measureFloor(listeners: number, denoArgs: string[]): Promise<FloorRun> {
+  const dir = join(work, "floor");
+  const port = freePort();
+  const startup: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const floor = await startFloorServer(dir, port, listeners, denoArgs);
+    startup.push(floor.startupMs);
+    await floor.stop();
+  }
+  const floor = await startFloorServer(dir, port, listeners, denoArgs);
+  try {
+    await delay(1000);
+    const idle = floor.rss();
+    const idlePrivate = floor.privateRss();
+    const target: LoadTarget = {
+      name: "runtime floor",
+      pid: floor.pid,
+      url: `https://127.0.0.1:${port}/.well-known/est/simpleenroll`,
+      rss: () => floor.rss(),
+    };
+    await measureWindow(target, { script: enrollScript, dir: work, connections: 64, seconds: seconds(3) });
+    let load!: LoadWindow;
+    const underLoadPrivate = await peakWhile(
+      () => floor.privateRss(),
+      measureWindow(target, { script: enrollScript, dir: work, connections: 64, seconds: seconds(8) })
+        .then((w) => load = w),
+    );
+    logWindow(load);
+    log(
+      `  runtime floor: start ${median(startup).toFixed(0)} ms, RSS idle ${(idle / 2 ** 20).toFixed(0)} MB`,
+    );
+    return {
+      listeners,
+      startup,
+      rss: { idle, idlePrivate, underLoad: load.rssPeak, underLoadPrivate },
+      load: keepAliveRun(load),
+    };
+  } finally {
+    await floor.stop();
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
 async function benchServer(variant: Variant): Promise<ServerRun> {
   const { caKey, provider, denoArgs, scope } = variant;
   const workers = variant.workers ?? navigator.hardwareConcurrency;
@@ -271,6 +321,7 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
     startup.idleRss = await idleRssBuildAndSources(dir, port, denoArgs, 3);
     startup.buildCheck = await buildCheckTimes(3);
   }
+  const floor = full ? await measureFloor(workers, denoArgs) : undefined;
   log(
     `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
       startup.existing.map((m) => m.toFixed(0)).join(", ")
@@ -280,6 +331,7 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
   try {
     await delay(1000);
     const rssIdle = server.rss();
+    const privateIdle = server.privateRss();
     const active = await loggedCryptoProvider(dir);
     const url = `https://127.0.0.1:${port}/.well-known/est`;
     await runWrk({
@@ -295,12 +347,15 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
     }
     let sideBySide: SideBySide | undefined;
     let loaded!: KeepAliveRun;
-    const rssUnderLoad = await peakWhile(
-      () => server.rss(),
-      (variant.versusPeer && peer
-        ? versusPeer(server, peer).then((s) => (sideBySide = s).ours)
-        : keepAlive(server, 64, seconds(8))).then((r) => loaded = r),
-    );
+    const load = (variant.versusPeer && peer
+      ? versusPeer(server, peer).then((s) =>
+        (sideBySide = s).ours
+      )
+      : keepAlive(server, 64, seconds(8))).then((r) => loaded = r);
+    const [rssUnderLoad, privateUnderLoad] = await Promise.all([
+      peakWhile(() => server.rss(), load),
+      peakWhile(() => server.privateRss(), load),
+    ]);
     keepAliveRuns.push(loaded);
     const sequential = scope === "load" ? undefined : await enrollOnNewConnections({
       url: `${url}/simpleenroll`,
@@ -352,11 +407,19 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
       denoArgs,
       workers,
       startup,
-      rss: { idle: rssIdle, underLoad: rssUnderLoad, afterLoad: rssAfterLoad, idleConnections: idle },
+      rss: {
+        idle: rssIdle,
+        underLoad: rssUnderLoad,
+        afterLoad: rssAfterLoad,
+        idleConnections: idle,
+        idlePrivate: privateIdle,
+        underLoadPrivate: privateUnderLoad,
+      },
       keepAlive: keepAliveRuns,
       newConnection: { sequential, parallel },
       cacerts,
       sideBySide,
+      floor,
     };
   } finally {
     await server.stop();

@@ -24,8 +24,11 @@ export function goPeerBinary(): string | undefined {
   }
 }
 
-/** A P-256 CA and a TLS pair for 127.0.0.1 signed by it, made with the openssl CLI in `dir`. */
-async function makeGoPeerPki(dir: string): Promise<void> {
+/**
+ * A P-256 CA and a TLS pair for 127.0.0.1 signed by it, made with the openssl CLI in `dir`: ca.pem, ca.key,
+ * tls.pem, tls.key.
+ */
+export async function makeLoopbackPki(dir: string): Promise<void> {
   await openssl([
     "req",
     "-x509",
@@ -88,7 +91,7 @@ async function makeGoPeerPki(dir: string): Promise<void> {
 /** Starts the Go server on 127.0.0.1:`port` with its mock CA; resolves once it accepts TCP connections. */
 export async function startGoPeer(binary: string, dir: string, port: number): Promise<GoPeer> {
   await Deno.mkdir(dir, { recursive: true });
-  await makeGoPeerPki(dir);
+  await makeLoopbackPki(dir);
   const file = (name: string) => join(dir, name);
   const config = {
     mock_ca: { certificates: file("ca.pem"), private_key: file("ca.key") },

@@ -24,6 +24,19 @@ export interface SideBySide {
   };
 }
 
+/**
+ * The runtime's floor set beside a server (bench/lib/floor_server.ts): an HTTPS server on the same runtime
+ * with the same options and threads that answers every request with a fixed body.
+ */
+export interface FloorRun {
+  listeners: number;
+  /** Milliseconds from spawn to the first answer, per start. */
+  startup: number[];
+  /** VmRSS and RssAnon 1 s after ready, and their peaks under the 64-connection load. */
+  rss: { idle: number; idlePrivate: number; underLoad: number; underLoadPrivate: number };
+  load: KeepAliveRun;
+}
+
 /** Everything measured for one server configuration. */
 export interface ServerRun {
   caKey: "P-256" | "RSA-2048";
@@ -44,11 +57,20 @@ export interface ServerRun {
     /** RSS 1 s after ready, from the build and from the sources, started in turn. */
     idleRss?: { build: number[]; sources: number[] };
   };
-  rss: { idle: number; underLoad: number; afterLoad: number; idleConnections?: IdleConnectionsResult };
+  rss: {
+    idle: number;
+    underLoad: number;
+    afterLoad: number;
+    idleConnections?: IdleConnectionsResult;
+    /** RssAnon (VmRSS less the runtime's mapped files) 1 s after ready, and its peak under load. */
+    idlePrivate?: number;
+    underLoadPrivate?: number;
+  };
   keepAlive: KeepAliveRun[];
   newConnection: { sequential?: NewConnectionResult; parallel?: NewConnectionResult };
   cacerts?: WrkResult;
   sideBySide?: SideBySide;
+  floor?: FloorRun;
 }
 
 /** One run of the benchmark, as written to results.json. */
@@ -304,6 +326,7 @@ export function renderMarkdown(r: BenchResults): string {
           : ""),
     );
   }
+  lines.push(...floorLines(r));
   const c = r.ceiling;
   lines.push("", "## Crypto ceiling (`openssl speed`, one core)", "");
   lines.push("| operation | sign/s | verify/s |", "| --- | ---: | ---: |");
@@ -322,6 +345,59 @@ export function renderMarkdown(r: BenchResults): string {
   );
   lines.push(...targetLines(r), "");
   return lines.join("\n");
+}
+
+/** This server beside the runtime's floor: what it costs on top of any server on this runtime with its threads. */
+function floorLines(r: BenchResults): string[] {
+  const run = r.runs.find((x) => x.floor !== undefined);
+  const floor = run?.floor;
+  const k64 = run?.keepAlive.find((k) => k.connections === 64);
+  if (!run || !floor || !k64) return [];
+  const megabytes = (ours: number | undefined, theirs: number) =>
+    ours === undefined
+      ? ["–", mb(theirs), "–"]
+      : [mb(ours), mb(theirs), `${ours >= theirs ? "+" : "−"}${mb(Math.abs(ours - theirs))}`];
+  const ourStart = median(run.startup.existing);
+  const floorStart = median(floor.startup);
+  const rows: [string, string[]][] = [
+    [
+      "start to the first answer, ms (median of 3)",
+      [ourStart.toFixed(0), floorStart.toFixed(0), `+${(ourStart - floorStart).toFixed(0)}`],
+    ],
+    ["RSS 1 s after ready", megabytes(run.rss.idle, floor.rss.idle)],
+    ["of which private (RssAnon)", megabytes(run.rss.idlePrivate, floor.rss.idlePrivate)],
+    ["RSS under the 64-connection load (peak)", megabytes(run.rss.underLoad, floor.rss.underLoad)],
+    ["of which private (RssAnon)", megabytes(run.rss.underLoadPrivate, floor.rss.underLoadPrivate)],
+    [
+      "CPU µs per request, 64 keep-alive connections",
+      [
+        cpu(k64),
+        cpu(floor.load),
+        k64.cpuUsPerRequest && floor.load.cpuUsPerRequest
+          ? `+${n0(k64.cpuUsPerRequest - floor.load.cpuUsPerRequest)}`
+          : "–",
+      ],
+    ],
+    ["requests/s, 64 keep-alive connections", [
+      n0(k64.requestsPerSecond),
+      n0(floor.load.requestsPerSecond),
+      "",
+    ]],
+  ];
+  return [
+    "",
+    "## Over the runtime's floor",
+    "",
+    `What any HTTPS server on this runtime costs with this server's threads, measured in the same run: \`bench/lib/floor_server.ts\`, run with the same \`deno run\` options as this server (${
+      configuration(run)
+    }): ${
+      plural(floor.listeners, "listener thread")
+    } sharing the port and one more thread (where this server writes its audit log), each answering every request with 200 and a fixed 1 KB body once its body is read — no routing, authentication, certificate or records. The same wrk load (64 keep-alive connections, the same enrollment requests) after a 3 s warm-up. The difference is what this server itself costs. RssAnon is the resident memory of the process less what it maps from files (the runtime's own code, shared with every other process running it).`,
+    "",
+    "| | this server | runtime floor | this server − floor |",
+    "| --- | ---: | ---: | ---: |",
+    ...rows.map(([what, cells]) => `| ${what} | ${cells.join(" | ")} |`),
+  ];
 }
 
 function targetLines(r: BenchResults): string[] {

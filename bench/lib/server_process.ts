@@ -62,18 +62,9 @@ export async function writeBenchConfig(dir: string, options: BenchServerOptions)
 }
 
 /** A server process started with `deno run -A main.ts serve`. */
-export interface ServerProcess {
-  readonly pid: number;
-  readonly port: number;
-  /** From spawn to the first 200 from GET /ready. */
-  readonly startupMs: number;
+export interface ServerProcess extends ReadyProcess {
   /** PEM of the CA chain (for clients that verify). */
   readonly caPem: string;
-
-  /** The server's resident set size now (VmRSS), in bytes. */
-  rss(): number;
-  /** SIGTERM, then wait for the exit. */
-  stop(): Promise<void>;
 }
 
 /** Starts the server on `dir`, waits until /ready answers 200 (up to 60 s); the log goes to `dir`/server.log. */
@@ -84,36 +75,63 @@ export async function startServerProcess(
   env: Record<string, string> = {},
   main: string = MAIN,
 ): Promise<ServerProcess> {
-  const log = await Deno.open(join(dir, "server.log"), { write: true, create: true, append: true });
+  const started = await spawnUntilReady(["run", "-A", ...denoArgs, main, "serve", "--config", dir], {
+    log: join(dir, "server.log"),
+    port,
+    env,
+  });
+  const caPem = await Deno.readTextFile(join(dir, "state", "local-ca", "ca.cert.pem"));
+  return { ...started, caPem };
+}
+
+/** A Deno process answering GET /ready on loopback. */
+export interface ReadyProcess {
+  readonly pid: number;
+  readonly port: number;
+  /** From spawn to the first 200 from GET /ready. */
+  readonly startupMs: number;
+  /** VmRSS now, in bytes. */
+  rss(): number;
+  /** RssAnon now (memory of this process alone: not the runtime's mapped files), in bytes. */
+  privateRss(): number;
+  /** SIGTERM, then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Runs `deno args`, its stderr to `log`, and waits until GET /ready on `port` answers 200 (up to 60 s). */
+export async function spawnUntilReady(
+  args: string[],
+  options: { log: string; port: number; env?: Record<string, string> },
+): Promise<ReadyProcess> {
+  const log = await Deno.open(options.log, { write: true, create: true, append: true });
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...denoArgs, main, "serve", "--config", dir],
+    args,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
-    env,
+    env: options.env,
   }).spawn();
   const logged = child.stderr.pipeTo(log.writable);
   const exited = child.status;
   let startupMs = 0;
   for (;;) {
-    if (await ready(port)) {
+    if (await ready(options.port)) {
       startupMs = performance.now() - started;
       break;
     }
     const early = await Promise.race([exited, delay(5).then(() => undefined)]);
     if (early !== undefined) {
-      throw new Error(`server exited with ${early.code}; see ${join(dir, "server.log")}`);
+      throw new Error(`${args.join(" ")} exited with ${early.code}; see ${options.log}`);
     }
-    if (performance.now() - started > 60_000) throw new Error("server did not become ready in 60 s");
+    if (performance.now() - started > 60_000) throw new Error("the server did not become ready in 60 s");
   }
-  const caPem = await Deno.readTextFile(join(dir, "state", "local-ca", "ca.cert.pem"));
   return {
     pid: child.pid,
-    port,
+    port: options.port,
     startupMs,
-    caPem,
     rss: () => rssOf(child.pid),
+    privateRss: () => privateRssOf(child.pid),
     async stop() {
       child.kill("SIGTERM");
       await exited;
@@ -139,9 +157,18 @@ export async function loggedCryptoProvider(dir: string): Promise<string> {
 
 /** VmRSS of a process, in bytes (0 once it is gone). */
 export function rssOf(pid: number): number {
+  return statusBytes(pid, "VmRSS");
+}
+
+/** RssAnon of a process: its resident memory less what is mapped from files (the runtime's own text), in bytes. */
+export function privateRssOf(pid: number): number {
+  return statusBytes(pid, "RssAnon");
+}
+
+function statusBytes(pid: number, field: string): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
