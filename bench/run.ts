@@ -260,16 +260,31 @@ function medianWindow(windows: LoadWindow[]): LoadWindow {
 
 /**
  * The runtime's floor beside a server with `listeners` listener threads (bench/lib/floor_server.ts): its start
- * (three times), its memory 1 s after ready and under the same 64-connection load, and its CPU per request.
+ * and the server's (`startServer`), three times each in turn, its memory 1 s after ready and under the same
+ * 64-connection load, and its CPU per request.
  */
-async function measureFloor(listeners: number, denoArgs: string[]): Promise<FloorRun> {
+async function measureFloor(
+  listeners: number,
+  denoArgs: string[],
+  startServer: () => Promise<ServerProcess>,
+): Promise<FloorRun> {
   const dir = join(work, "floor");
   const port = freePort();
-  const startup: number[] = [];
+  const startup = { floor: [] as number[], server: [] as number[] };
   for (let i = 0; i < 3; i++) {
-    const floor = await startFloorServer(dir, port, listeners, denoArgs);
-    startup.push(floor.startupMs);
-    await floor.stop();
+    const starts = [
+      async () => {
+        const floor = await startFloorServer(dir, port, listeners, denoArgs);
+        startup.floor.push(floor.startupMs);
+        await floor.stop();
+      },
+      async () => {
+        const server = await startServer();
+        startup.server.push(server.startupMs);
+        await server.stop();
+      },
+    ];
+    for (const start of i % 2 === 0 ? starts : starts.reverse()) await start();
   }
   const floor = await startFloorServer(dir, port, listeners, denoArgs);
   try {
@@ -291,7 +306,9 @@ async function measureFloor(listeners: number, denoArgs: string[]): Promise<Floo
     );
     logWindow(load);
     log(
-      `  runtime floor: start ${median(startup).toFixed(0)} ms, RSS idle ${(idle / 2 ** 20).toFixed(0)} MB`,
+      `  runtime floor: start ${median(startup.floor).toFixed(0)} ms (this server in turn ${
+        median(startup.server).toFixed(0)
+      }), RSS idle ${(idle / 2 ** 20).toFixed(0)} MB`,
     );
     return {
       listeners,
@@ -321,7 +338,9 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
     startup.idleRss = await idleRssBuildAndSources(dir, port, denoArgs, 3);
     startup.buildCheck = await buildCheckTimes(3);
   }
-  const floor = full ? await measureFloor(workers, denoArgs) : undefined;
+  const floor = full
+    ? await measureFloor(workers, denoArgs, () => startServerProcess(dir, port, denoArgs, {}, ENTRY))
+    : undefined;
   log(
     `  startup: first ${startup.first.toFixed(0)} ms, existing state ${
       startup.existing.map((m) => m.toFixed(0)).join(", ")
