@@ -11,6 +11,7 @@ import {
   describeMachine,
   type FloorRun,
   type KeepAliveRun,
+  median,
   type ServerRun,
   type SideBySide,
   writeResults,
@@ -105,17 +106,17 @@ function log(message: string): void {
   console.error(`[bench] ${message}`);
 }
 
-/** Samples `sample()` every 200 ms while `during` runs; returns the largest value seen. */
-async function peakWhile(sample: () => number, during: Promise<unknown>): Promise<number> {
-  let peak = sample();
+/** Samples each of `samples` every 200 ms while `during` runs; returns the largest value each gave. */
+async function peaksWhile(samples: (() => number)[], during: Promise<unknown>): Promise<number[]> {
+  const peaks = samples.map((sample) => sample());
   let running = true;
   during.finally(() => running = false).catch(() => {});
   while (running) {
-    peak = Math.max(peak, sample());
+    samples.forEach((sample, i) => peaks[i] = Math.max(peaks[i], sample()));
     await delay(200);
   }
   await during;
-  return peak;
+  return peaks;
 }
 
 /** Server start times: the first start (creates the CA), then `restarts` starts on the existing state dir. */
@@ -299,8 +300,8 @@ async function measureFloor(
     };
     await measureWindow(target, { script: enrollScript, dir: work, connections: 64, seconds: seconds(3) });
     let load!: LoadWindow;
-    const underLoadPrivate = await peakWhile(
-      () => floor.privateRss(),
+    const [underLoad, underLoadPrivate] = await peaksWhile(
+      [() => floor.rss(), () => floor.privateRss()],
       measureWindow(target, { script: enrollScript, dir: work, connections: 64, seconds: seconds(8) })
         .then((w) => load = w),
     );
@@ -313,15 +314,13 @@ async function measureFloor(
     return {
       listeners,
       startup,
-      rss: { idle, idlePrivate, underLoad: load.rssPeak, underLoadPrivate },
+      rss: { idle, idlePrivate, underLoad, underLoadPrivate },
       load: keepAliveRun(load),
     };
   } finally {
     await floor.stop();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function benchServer(variant: Variant): Promise<ServerRun> {
   const { caKey, provider, denoArgs, scope } = variant;
@@ -371,10 +370,10 @@ async function benchServer(variant: Variant): Promise<ServerRun> {
         (sideBySide = s).ours
       )
       : keepAlive(server, 64, seconds(8))).then((r) => loaded = r);
-    const [rssUnderLoad, privateUnderLoad] = await Promise.all([
-      peakWhile(() => server.rss(), load),
-      peakWhile(() => server.privateRss(), load),
-    ]);
+    const [rssUnderLoad, privateUnderLoad] = await peaksWhile(
+      [() => server.rss(), () => server.privateRss()],
+      load,
+    );
     keepAliveRuns.push(loaded);
     const sequential = scope === "load" ? undefined : await enrollOnNewConnections({
       url: `${url}/simpleenroll`,

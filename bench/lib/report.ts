@@ -130,7 +130,8 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const ms = (us: number) => (us / 1000).toFixed(1);
 const n0 = (v: number) => Math.round(v).toLocaleString("en-US");
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+export const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const errors = (r: WrkResult) => Object.values(r.errors).reduce((a, b) => a + b, 0);
 const cpu = (k: KeepAliveRun) => k.cpuUsPerRequest === undefined ? "–" : n0(k.cpuUsPerRequest);
 const cores = (k: KeepAliveRun) => k.cores === undefined ? "–" : k.cores.toFixed(2);
@@ -353,16 +354,16 @@ function floorLines(r: BenchResults): string[] {
   const floor = run?.floor;
   const k64 = run?.keepAlive.find((k) => k.connections === 64);
   if (!run || !floor || !k64) return [];
+  const difference = (ours: number, theirs: number, unit: (v: number) => string) =>
+    `${ours >= theirs ? "+" : "−"}${unit(Math.abs(ours - theirs))}`;
   const megabytes = (ours: number | undefined, theirs: number) =>
-    ours === undefined
-      ? ["–", mb(theirs), "–"]
-      : [mb(ours), mb(theirs), `${ours >= theirs ? "+" : "−"}${mb(Math.abs(ours - theirs))}`];
+    ours === undefined ? ["–", mb(theirs), "–"] : [mb(ours), mb(theirs), difference(ours, theirs, mb)];
   const ourStart = median(floor.startup.server);
   const floorStart = median(floor.startup.floor);
   const rows: [string, string[]][] = [
     [
       "start to the first answer, ms (median of 3, started in turn)",
-      [ourStart.toFixed(0), floorStart.toFixed(0), `+${(ourStart - floorStart).toFixed(0)}`],
+      [ourStart.toFixed(0), floorStart.toFixed(0), difference(ourStart, floorStart, (v) => v.toFixed(0))],
     ],
     ["RSS 1 s after ready", megabytes(run.rss.idle, floor.rss.idle)],
     ["of which private (RssAnon)", megabytes(run.rss.idlePrivate, floor.rss.idlePrivate)],
@@ -374,7 +375,7 @@ function floorLines(r: BenchResults): string[] {
         cpu(k64),
         cpu(floor.load),
         k64.cpuUsPerRequest && floor.load.cpuUsPerRequest
-          ? `+${n0(k64.cpuUsPerRequest - floor.load.cpuUsPerRequest)}`
+          ? difference(k64.cpuUsPerRequest, floor.load.cpuUsPerRequest, n0)
           : "–",
       ],
     ],
